@@ -1,0 +1,1 @@
+"""calendar layer (see DESIGN.md §2)."""

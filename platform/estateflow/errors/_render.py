@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from estateflow.errors._diagnostic import Diagnostic
+
+SourceReader = Callable[[str], str | None]
+
+
+def render(diagnostic: Diagnostic, source: str | None) -> str:
+    """Compiler-style text: the located message, the source line with a caret, the hint.
+
+    ``source`` is the whole text of ``diagnostic.span.path`` (or None when unreadable).
+    """
+    span = diagnostic.span
+    out = [str(diagnostic)]
+    lines = source.splitlines() if source else []
+    if span.line and span.line <= len(lines):
+        text = lines[span.line - 1]
+        number = str(span.line)
+        gutter = " " * (len(number) + 3)
+        out.append(f"   {number} | {text}")
+        start = max(span.col, 1)
+        width = 1
+        if span.end_col and (span.end_line in (None, span.line)) and span.end_col > start:
+            width = span.end_col - start
+        width = max(1, min(width, len(text) - start + 1))
+        # East Asian wide characters take two columns on a terminal.
+        pad = sum(2 if _wide(ch) else 1 for ch in text[: start - 1])
+        under = sum(2 if _wide(ch) else 1 for ch in text[start - 1 : start - 1 + width])
+        out.append(f"{gutter[:-2]}| {' ' * pad}{'^' * max(under, 1)}")
+    if diagnostic.hint:
+        out.append(f"   hint: {diagnostic.hint}")
+    return "\n".join(out)
+
+
+def render_all(diagnostics: Iterable[Diagnostic], read: SourceReader) -> str:
+    """Every diagnostic sorted by position, each rendered with its source, then a count."""
+    ordered = sorted(diagnostics, key=lambda d: (d.span.sort_key(), d.code))
+    cache: dict[str, str | None] = {}
+    blocks = []
+    for diagnostic in ordered:
+        path = diagnostic.span.path
+        if path not in cache:
+            cache[path] = read(path)
+        blocks.append(render(diagnostic, cache[path]))
+    errors = sum(d.is_error for d in ordered)
+    warnings = len(ordered) - errors
+    if blocks:
+        blocks.append(f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}")
+    return "\n\n".join(blocks)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _wide(ch: str) -> bool:
+    import unicodedata
+
+    return unicodedata.east_asian_width(ch) in ("W", "F")

@@ -1,0 +1,82 @@
+"""Every diagnostic code, with a title and a default hint.
+
+A code's meaning never changes once released; a test checks that every code the loader,
+linter, rules or calendar can produce is registered here and has a bad-case fixture.
+Each layer keeps its own table in a private module so that work on one does not touch
+another's; this module joins them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Code:
+    code: str
+    title: str
+    hint: str | None = None
+
+
+def _table(*rows: tuple[str, str, str | None]) -> tuple[Code, ...]:
+    return tuple(Code(code=c, title=t, hint=h) for c, t, h in rows)
+
+
+#: Reading files: syntax, structure, the format schemas.
+LOADING = _table(
+    ("unreadable-file", "the file cannot be read", "check the path and its permissions"),
+    ("bad-encoding", "the file is not UTF-8", "save the file as UTF-8"),
+    ("yaml-syntax", "the YAML is malformed", "check indentation and quoting near the caret"),
+    ("json-syntax", "the JSON is malformed", None),
+    ("duplicate-key", "a key appears twice in one mapping", "remove or rename one of them"),
+    ("too-many-aliases", "too many YAML aliases", "write the values out instead of aliasing them"),
+    ("too-large", "the file is too large or too deeply nested", None),
+    ("unknown-kind", "the file is not a procedure, form or estate", None),
+    ("unknown-key", "a key that this place does not take", None),
+    ("missing-key", "a required key is missing", None),
+    ("wrong-type", "a value of the wrong type", None),
+    ("bad-value", "a value that is not allowed here", None),
+    ("bad-id", "an id that is not a lower-case slug", "use lower-case letters, digits, '-' and '_'"),
+    ("duplicate-id", "two definitions share one id", "ids must be unique across the library and estate"),
+    ("unknown-extends", "'extends' names no definition", None),
+    ("circular-extends", "definitions extend each other in a circle", None),
+    ("unknown-library", "the estate's library folder does not exist", None),
+)
+
+#: References between definitions and the shape of a procedure.
+LINT = _table(
+    ("unknown-step", "a reference to a step that does not exist", None),
+    ("unknown-role", "a role the estate does not declare", None),
+    ("unknown-form", "a form that does not exist", None),
+    ("unknown-field", "a field that does not exist", None),
+    ("unknown-param", "a parameter that does not exist", None),
+    ("unknown-register", "a register the estate does not keep", None),
+    ("unknown-procedure", "a procedure that does not exist", None),
+    ("unknown-action", "an action the step does not have", None),
+    ("unknown-calendar", "a calendar the estate does not declare", None),
+    ("unknown-building", "a building the estate does not declare", None),
+    ("unreachable-step", "no path from the start reaches this step", "link it from another step or remove it"),
+    ("no-terminal", "no path from this step reaches a terminal step", "add a path to a step with 'terminal'"),
+    ("missing-role", "a role the procedure needs that the estate does not provide", None),
+    ("bad-step", "a step that is none or several of task, join, spawn and terminal", None),
+    ("set-target", "'set' writes to something that is not a case field", "declare it under 'data' or in the start form"),
+)
+
+#: Rule expressions; filled in by the rules layer.
+RULES: tuple[Code, ...] = ()
+
+#: Calendars, holidays and durations; filled in by the calendar layer.
+CALENDAR: tuple[Code, ...] = ()
+
+#: Semantics that need the engine's view of a procedure.
+ENGINE: tuple[Code, ...] = ()
+
+CODES: MappingProxyType[str, Code] = MappingProxyType(
+    {c.code: c for c in (*LOADING, *LINT, *RULES, *CALENDAR, *ENGINE)}
+)
+
+
+def code_info(code: str) -> Code:
+    """The registered :class:`Code`; an unregistered code is a bug in EstateFlow."""
+    return CODES[code]

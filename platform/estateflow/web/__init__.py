@@ -1,0 +1,1 @@
+"""web layer (see DESIGN.md §2)."""
