@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -29,6 +29,7 @@ FIELD_KEYS = frozenset(
 )
 
 Label = Mapping[str, str]
+_EMPTY: Mapping[str, str] = MappingProxyType({})
 """A text in several languages: ``{"zh-Hans": …, "zh-Hant": …, "en": …}``."""
 
 
@@ -44,8 +45,8 @@ class FieldSpec:
 
     id: str
     type: str
-    label: Label = MappingProxyType({})
-    help: Label = MappingProxyType({})
+    label: Label = field(default_factory=lambda: _EMPTY)
+    help: Label = field(default_factory=lambda: _EMPTY)
     required: bool = False
     required_if: Any = None
     """A compiled rule (``estateflow.rules.Rule``) or None; likewise the next three."""
