@@ -1,1 +1,8 @@
-"""cli layer (see DESIGN.md §2)."""
+"""The ``estateflow`` command: check, schema, demo.
+
+Layer: the top; it may import everything below it.
+"""
+
+from estateflow.cli._main import main
+
+__all__ = ("main",)

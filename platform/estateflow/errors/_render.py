@@ -18,7 +18,6 @@ def render(diagnostic: Diagnostic, source: str | None) -> str:
     if span.line and span.line <= len(lines):
         text = lines[span.line - 1]
         number = str(span.line)
-        gutter = " " * (len(number) + 3)
         out.append(f"   {number} | {text}")
         start = max(span.col, 1)
         width = 1
@@ -28,7 +27,7 @@ def render(diagnostic: Diagnostic, source: str | None) -> str:
         # East Asian wide characters take two columns on a terminal.
         pad = sum(2 if _wide(ch) else 1 for ch in text[: start - 1])
         under = sum(2 if _wide(ch) else 1 for ch in text[start - 1 : start - 1 + width])
-        out.append(f"{gutter[:-2]}| {' ' * pad}{'^' * max(under, 1)}")
+        out.append(f"   {' ' * len(number)} | {' ' * pad}{'^' * max(under, 1)}")
     if diagnostic.hint:
         out.append(f"   hint: {diagnostic.hint}")
     return "\n".join(out)
@@ -44,15 +43,7 @@ def render_all(diagnostics: Iterable[Diagnostic], read: SourceReader) -> str:
         if path not in cache:
             cache[path] = read(path)
         blocks.append(render(diagnostic, cache[path]))
-    errors = sum(d.is_error for d in ordered)
-    warnings = len(ordered) - errors
-    if blocks:
-        blocks.append(f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}")
-    return "\n\n".join(blocks)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
+    return "\n\n".join(blocks) + ("\n" if blocks else "")
 
 
 def _wide(ch: str) -> bool:

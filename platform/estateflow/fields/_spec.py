@@ -10,21 +10,62 @@ from estateflow.errors import SourceSpan
 #: Every field type a form may use (DESIGN.md §3).
 FIELD_TYPES = frozenset(
     {
-        "text", "textarea", "integer", "decimal", "money", "date", "time", "datetime",
-        "duration", "select", "multiselect", "boolean", "phone", "id_document", "email",
-        "unit", "staff", "file", "photo", "signature", "rating", "table",
+        "text",
+        "textarea",
+        "integer",
+        "decimal",
+        "money",
+        "date",
+        "time",
+        "datetime",
+        "duration",
+        "select",
+        "multiselect",
+        "boolean",
+        "phone",
+        "id_document",
+        "email",
+        "unit",
+        "staff",
+        "file",
+        "photo",
+        "signature",
+        "rating",
+        "table",
     }
 )
 
 #: Identity documents an ``id_document`` field accepts.
-ID_KINDS = frozenset({"cn_resident", "hkid", "macau_id", "taiwan_id", "home_return_permit", "passport"})
+ID_KINDS = frozenset(
+    {"cn_resident", "hkid", "macau_id", "taiwan_id", "home_return_permit", "passport"}
+)
 
 #: Keys a field takes in a definition file; the single source of truth for the schema.
 FIELD_KEYS = frozenset(
     {
-        "type", "label", "help", "required", "required_if", "show_if", "readonly", "compute",
-        "default", "min", "max", "min_length", "max_length", "pattern", "options", "columns",
-        "min_rows", "max_rows", "accept", "max_size", "kinds", "places", "source",
+        "type",
+        "label",
+        "help",
+        "required",
+        "required_if",
+        "show_if",
+        "readonly",
+        "compute",
+        "default",
+        "min",
+        "max",
+        "min_length",
+        "max_length",
+        "pattern",
+        "options",
+        "columns",
+        "min_rows",
+        "max_rows",
+        "accept",
+        "max_size",
+        "kinds",
+        "places",
+        "source",
     }
 )
 

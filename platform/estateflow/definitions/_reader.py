@@ -1,0 +1,296 @@
+"""Read one YAML or JSON file into plain data plus the position of every node.
+
+We compose the node graph with ruamel.yaml (YAML 1.2: ``no`` and ``8:30`` stay strings)
+and build the Python values ourselves, so that: duplicate keys are errors instead of the
+last one silently winning; timestamps stay strings (``fields`` parses dates, not YAML);
+floats become Decimal from their source text (money never passes through float); and an
+alias is counted each time it is used, which stops a "billion laughs" file early.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from estateflow.errors import Diagnostic, SourceSpan
+
+#: Largest definition file we read; a handbook procedure is a few kilobytes.
+MAX_FILE_BYTES = 1_000_000
+#: Values built from one file, counting every use of an alias again.
+MAX_NODES = 100_000
+#: Times one file may use aliases at all.
+MAX_ALIAS_USES = 200
+#: Nesting depth of mappings and lists.
+MAX_DEPTH = 64
+
+NodePath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NodeInfo:
+    """Where a value (and the key that names it) stands, and how its scalar was written."""
+
+    span: SourceSpan
+    key: SourceSpan | None
+    style: str | None
+    """``'"'`` or ``"'"`` for quoted scalars, ``'|'``/``'>'`` for block scalars, else None."""
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    path: str
+    text: str
+    data: Any
+    nodes: dict[NodePath, NodeInfo]
+
+
+class _Abort(Exception):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic)
+        self.diagnostic = diagnostic
+
+
+def read_document(path: str | Path, display: str | None = None) -> Document | Diagnostic:
+    """The file's data and positions, or the first diagnostic that stopped reading it."""
+    shown = display or str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        return Diagnostic(
+            code="unreadable-file",
+            message=f"cannot read '{shown}': {exc.strerror or exc}",
+            span=SourceSpan(path=shown),
+        )
+    if len(raw) > MAX_FILE_BYTES:
+        return Diagnostic(
+            code="too-large",
+            message=f"the file has {len(raw):,} bytes, more than the {MAX_FILE_BYTES:,} allowed",
+            span=SourceSpan(path=shown, line=1, col=1),
+            hint="split it into several definitions",
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return Diagnostic(
+            code="bad-encoding",
+            message=f"byte {exc.start} is not valid UTF-8",
+            span=SourceSpan(path=shown, line=line, col=1),
+            hint="save the file as UTF-8",
+        )
+    return parse_text(text, shown)
+
+
+def parse_text(text: str, path: str) -> Document | Diagnostic:
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        root = yaml.compose(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = (exc.problem or exc.context or "malformed YAML").strip()
+        hint = None
+        if exc.context and exc.problem and exc.context_mark:
+            opened = f"{exc.context.strip()} that starts at line {exc.context_mark.line + 1}"
+            if "<stream end>" in problem:
+                # Something opened was never closed: point at where it opens.
+                mark = exc.context_mark
+                problem = f"{exc.context.strip().removeprefix('while parsing ')} is never closed"
+                hint = "close it, or check the brackets and quotes after it"
+            else:
+                hint = opened
+        if "\t" in text and "tab" in problem:
+            hint = "YAML indents with spaces, never tabs"
+        return Diagnostic(
+            code="json-syntax" if path.endswith(".json") else "yaml-syntax",
+            message=problem,
+            span=_span(path, mark.line, mark.column) if mark else SourceSpan(path=path),
+            hint=hint,
+        )
+    except YAMLError as exc:  # unmarked: rare, e.g. a reader error on control characters
+        return Diagnostic(
+            code="yaml-syntax", message=str(exc).splitlines()[0], span=SourceSpan(path=path)
+        )
+    builder = _Builder(path)
+    try:
+        data = None if root is None else builder.build(root, (), 0, None)
+    except _Abort as abort:
+        return abort.diagnostic
+    return Document(path=path, text=text, data=data, nodes=builder.nodes)
+
+
+class _Builder:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.nodes: dict[NodePath, NodeInfo] = {}
+        self.count = 0
+        self.aliases = 0
+        self.seen: set[int] = set()
+
+    def build(self, node: Node, at: NodePath, depth: int, key: SourceSpan | None) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            self._abort("too-large", f"the file expands to more than {MAX_NODES:,} values", node)
+        if depth > MAX_DEPTH:
+            self._abort("too-large", f"values are nested more than {MAX_DEPTH} levels deep", node)
+        if not isinstance(node, ScalarNode):
+            # compose() hands back the very same node object for every use of an alias.
+            if id(node) in self.seen:
+                self.aliases += 1
+                if self.aliases > MAX_ALIAS_USES:
+                    self._abort(
+                        "too-many-aliases",
+                        f"the value anchored here is reached through aliases more than "
+                        f"{MAX_ALIAS_USES} times in all",
+                        node,
+                        hint="write the values out, or use far fewer aliases",
+                    )
+            self.seen.add(id(node))
+        style = node.style if isinstance(node, ScalarNode) and node.style else None
+        self.nodes.setdefault(at, NodeInfo(self._node_span(node), key, style))
+        if isinstance(node, MappingNode):
+            return self._mapping(node, at, depth)
+        if isinstance(node, SequenceNode):
+            return [
+                self.build(item, (*at, i), depth + 1, None) for i, item in enumerate(node.value)
+            ]
+        return self._scalar(node)
+
+    def _mapping(self, node: MappingNode, at: NodePath, depth: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        first: dict[str, SourceSpan] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self._abort(
+                    "bad-value",
+                    "YAML merge keys ('<<') are not supported",
+                    key_node,
+                    hint="use 'extends' to build on another definition",
+                )
+            if not isinstance(key_node, ScalarNode):
+                self._abort("wrong-type", "a mapping key must be a plain value", key_node)
+            key = str(self._scalar(key_node)) if key_node.value != "" else ""
+            key_span = _span(self.path, key_node.start_mark.line, key_node.start_mark.column)
+            if key in first:
+                self._abort(
+                    "duplicate-key",
+                    f"key '{key}' appears twice in this mapping",
+                    key_node,
+                    hint=f"the first '{key}' is at line {first[key].line}; keep one of them",
+                )
+            first[key] = key_span
+            out[key] = self.build(value_node, (*at, key), depth + 1, key_span)
+        return out
+
+    @staticmethod
+    def _scalar(node: ScalarNode) -> Any:
+        tag, value = node.tag, node.value
+        if node.style:  # quoted or block: always a string
+            return value
+        if tag == "tag:yaml.org,2002:null":
+            return None
+        if tag == "tag:yaml.org,2002:bool":
+            return value == "true" or value == "True" or value == "TRUE"
+        if tag == "tag:yaml.org,2002:int":
+            text = value.replace("_", "")
+            try:
+                if text.startswith(("0x", "0X")):
+                    return int(text, 16)
+                if text.startswith(("0o", "0O")):
+                    return int(text, 8)
+                return int(text)
+            except ValueError:
+                return value
+        if tag == "tag:yaml.org,2002:float":
+            try:
+                number = Decimal(value.replace("_", ""))
+            except InvalidOperation:
+                return value  # .inf and .nan: no definition needs them; the schema says so
+            return number if number.is_finite() else value
+        return value  # strings, and timestamps kept as written
+
+    def _node_span(self, node: Node) -> SourceSpan:
+        start, end = node.start_mark, node.end_mark
+        if isinstance(node, ScalarNode) and node.style in ("|", ">"):
+            # A block scalar's marks start at its indicator; its text starts a line below.
+            return SourceSpan(path=self.path, line=start.line + 2, col=_indent_of(node, start) + 1)
+        return SourceSpan(
+            path=self.path,
+            line=start.line + 1,
+            col=start.column + 1,
+            end_line=end.line + 1,
+            end_col=end.column + 1,
+        )
+
+    def _abort(self, code: str, message: str, node: Node, hint: str | None = None) -> None:
+        mark = node.start_mark
+        raise _Abort(
+            Diagnostic(
+                code=code, message=message, span=_span(self.path, mark.line, mark.column), hint=hint
+            )
+        )
+
+
+def _indent_of(node: ScalarNode, start: Any) -> int:
+    buffer = getattr(start, "buffer", None)
+    if not buffer:
+        return start.column
+    lines = buffer.split("\n")
+    for line in lines[start.line + 1 :]:
+        if line.strip():
+            return len(line) - len(line.lstrip(" "))
+    return start.column
+
+
+def _span(path: str, line0: int, col0: int) -> SourceSpan:
+    return SourceSpan(path=path, line=line0 + 1, col=col0 + 1)
+
+
+def locate_in_scalar(doc_text: str, info: NodeInfo, offset: int, length: int) -> SourceSpan:
+    """The span of characters ``offset``..``offset+length`` of a scalar's value.
+
+    Exact for one-line scalars (the usual expression); for block and multi-line scalars
+    it walks the source lines, counting each folded line break as one character.
+    """
+    span = info.span
+    if info.style not in ("|", ">") and (span.end_line in (None, span.line)):
+        return span.shifted(offset + (1 if info.style in ('"', "'") else 0), length)
+    lines = doc_text.split("\n")
+    line_no = span.line
+    col = span.col + (1 if info.style in ('"', "'") else 0)
+    remaining = offset
+    for index in range(span.line - 1, len(lines)):
+        line = lines[index]
+        start = col - 1 if index == span.line - 1 else len(line) - len(line.lstrip(" "))
+        content = line[start:].rstrip()
+        if remaining <= len(content):
+            line_no, col = index + 1, start + 1 + remaining
+            break
+        remaining -= len(content) + 1
+    else:
+        return span
+    return SourceSpan(
+        path=span.path,
+        line=line_no,
+        col=col,
+        end_line=line_no,
+        end_col=col + length if length else None,
+    )
+
+
+def iter_files(root: Path) -> Iterator[Path]:
+    """Definition files under ``root`` (or ``root`` itself), sorted, skipping hidden folders."""
+    if root.is_file():
+        yield root
+        return
+    for path in sorted(root.rglob("*")):
+        if any(part.startswith(".") for part in path.relative_to(root).parts):
+            continue
+        if path.is_file() and path.suffix in (".yaml", ".yml", ".json"):
+            yield path
