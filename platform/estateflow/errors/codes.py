@@ -61,6 +61,10 @@ LINT = _table(
     ("missing-role", "a role the procedure needs that the estate does not provide", None),
     ("bad-step", "a step that is none or several of task, join, spawn and terminal", None),
     ("set-target", "'set' writes to something that is not a case field", "declare it under 'data' or in the start form"),
+    ("unknown-shift", "a shift the role does not have", None),
+    ("route-order", "a route entry without 'when' before the last entry", None),
+    ("route-no-default", "a route whose last entry has a condition", "end the route with an entry that has only 'to'"),
+    ("no-actions", "a task step without actions", None),
 )
 
 #: Rule expressions; filled in by the rules layer.
