@@ -1,0 +1,5 @@
+import sys
+
+from estateflow.cli import main
+
+sys.exit(main())
