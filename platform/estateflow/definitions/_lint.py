@@ -6,7 +6,7 @@ after compilation. References inside one definition are checked by the compiler.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from estateflow.definitions._compile import did_you_mean
 from estateflow.definitions._specs import EstateSpec, ProcedureSpec, StepSpec
@@ -71,6 +71,75 @@ def lint_graph(proc: ProcedureSpec) -> Iterator[Diagnostic]:
                 span=span,
                 hint="give it an action or 'to' that leads on to an end",
             )
+
+
+def lint_joins(proc: ProcedureSpec) -> Iterator[Diagnostic]:
+    """Joins that wait for one branch, and loops that re-enter a join's branches.
+
+    A fork starts an activation and its join waits for that activation's branches. A path
+    that comes back into a branch from outside it (say from a step after the join) arrives
+    with no activation of that fork, so the join could never count the other branches:
+    such a loop must go back to the forking step, or to a step after the join.
+    """
+    steps = proc.steps
+    edges = {step_id: set(successors(step)) & steps.keys() for step_id, step in steps.items()}
+    edges["start"] = set(proc.start.to) & steps.keys()
+    forks = {u: targets for u, targets in _fork_targets(proc).items()}
+    for join_id, join in steps.items():
+        if join.kind != "join":
+            continue
+        span = join.span or SourceSpan(path=proc.path)
+        if len(join.join) < 2:
+            yield Diagnostic(
+                code="join-single-branch",
+                message=f"join '{join_id}' waits for only one branch",
+                span=span,
+                hint="list every branch it waits for, or replace it by a 'to'",
+            )
+            continue
+        for fork, targets in forks.items():
+            inside = _reach(targets, edges, stop={join_id})
+            if not set(join.join) & inside:
+                continue
+            for u, vs in edges.items():
+                if u in inside or u == fork:
+                    continue
+                for v in sorted(vs & inside):
+                    origin = steps[u].span if u in steps else span
+                    yield Diagnostic(
+                        code="join-reentered",
+                        message=f"'{u}' leads back to '{v}', inside a branch of join "
+                        f"'{join_id}', without going through the fork at '{fork}'",
+                        span=origin or span,
+                        hint=f"go back to '{fork}', which starts the branches again, or to a "
+                        f"step after '{join_id}'",
+                    )
+
+
+def _fork_targets(proc: ProcedureSpec) -> dict[str, tuple[str, ...]]:
+    """Each step (or 'start') that forks, with the steps its fork starts."""
+    out: dict[str, tuple[str, ...]] = {}
+    if len(proc.start.to) > 1:
+        out["start"] = proc.start.to
+    for step_id, step in proc.steps.items():
+        lists = [step.to] + [a.to for a in step.actions.values()]
+        lists += [r.to for a in step.actions.values() for r in a.route]
+        for targets in lists:
+            if len(targets) > 1:
+                out[step_id] = tuple(dict.fromkeys((*out.get(step_id, ()), *targets)))
+    return out
+
+
+def _reach(roots: Iterable[str], edges: Mapping[str, set[str]], stop: set[str]) -> set[str]:
+    seen: set[str] = set()
+    todo = [r for r in roots if r not in stop]
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        todo.extend(n for n in edges.get(node, ()) if n not in stop)
+    return seen
 
 
 def lint_estate(

@@ -21,7 +21,7 @@ from estateflow.definitions._compile import (
     compile_procedure,
     did_you_mean,
 )
-from estateflow.definitions._lint import lint_estate, lint_graph
+from estateflow.definitions._lint import lint_estate, lint_graph, lint_joins
 from estateflow.definitions._located import Located
 from estateflow.definitions._reader import Document, iter_files, read_document
 from estateflow.definitions._specs import Bundle, EstateSpec, FormSpec, ProcedureSpec
@@ -285,6 +285,7 @@ class _Run:
             if not any(p.code == "unknown-step" for p in problems):
                 # With a dangling reference the graph is unknown: its lint would only echo it.
                 self.add(lint_graph(spec))
+                self.add(lint_joins(spec))
             out[proc_id] = spec
         return out
 
