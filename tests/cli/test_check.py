@@ -58,7 +58,7 @@ def test_check_json_lists_diagnostics_for_tools(tmp_path):
     assert (item["path"], item["line"], item["col"], item["code"]) == (
         "forms/note.yaml",
         3,
-        35,
+        36,
         "wrong-type",
     )
 

@@ -10,6 +10,7 @@ best guess, so one run reports everything.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
@@ -228,8 +229,6 @@ class Compiler:
                 hint="use type 'select' or 'multiselect'",
             )
         if "pattern" in raw:
-            import re
-
             try:
                 re.compile(raw["pattern"])
             except re.error as exc:
@@ -286,8 +285,9 @@ class Compiler:
 
 
 def _looks_like_duration(text: str) -> bool:
-    """Anything that starts like a number and has no spaces or operators is meant as one."""
-    return bool(text) and text[0].isdigit() and all(ch.isalnum() or ch == "." for ch in text)
+    """A number followed by a word (``10m``, ``2 hours``, ``30``) is meant as a duration;
+    anything else is an expression (DESIGN §3)."""
+    return re.fullmatch(r"\d+(\.\d+)?\s*[A-Za-z]*", text) is not None
 
 
 # -- forms ---------------------------------------------------------------------------------
@@ -824,9 +824,6 @@ def compile_estate(located: Located) -> tuple[EstateSpec, list[Diagnostic]]:
     calendars = {}
     for cal_id, raw in (data.get("calendars") or {}).items():
         hours = raw if isinstance(raw, str) else raw["hours"]
-        at: NodePath = (
-            ("calendars", cal_id) if isinstance(raw, str) else ("calendars", cal_id, "hours")
-        )
         built = None
         try:
             built = cal.build_calendar(
@@ -838,12 +835,7 @@ def compile_estate(located: Located) -> tuple[EstateSpec, list[Diagnostic]]:
                 open=[_date(d) for d in holidays.open],
             )
         except cal.CalendarError as exc:
-            where: NodePath = (
-                ("timezone",)
-                if exc.code == "unknown-timezone"
-                else (("region",) if exc.code == "unknown-region" else (*at, *exc.where))
-            )
-            c.report(exc.code, exc.message, where, hint=exc.hint)
+            c.report(exc.code, exc.message, _calendar_path(cal_id, raw, exc.where), hint=exc.hint)
         calendars[cal_id] = CalendarSpec(
             id=cal_id,
             label=c.label(raw.get("label", cal_id) if isinstance(raw, dict) else cal_id),
@@ -950,6 +942,17 @@ def compile_estate(located: Located) -> tuple[EstateSpec, list[Diagnostic]]:
         span=located.span(()),
     )
     return spec, c.diagnostics
+
+
+def _calendar_path(cal_id: str, raw: Any, where: tuple[str | int, ...]) -> NodePath:
+    """Where in the estate file a calendar problem stands (``where`` names the argument
+    of ``build_calendar`` at fault, then the path inside it)."""
+    head, *rest = where or ("hours",)
+    if head == "hours":
+        return ("calendars", cal_id) if isinstance(raw, str) else ("calendars", cal_id, *where)
+    if head in ("open", "closed"):
+        return ("holidays", head, *rest)
+    return (str(head), *rest)
 
 
 def _date(text: str) -> Any:

@@ -220,12 +220,14 @@ class _Builder:
         if isinstance(node, ScalarNode) and node.style in ("|", ">"):
             # A block scalar's marks start at its indicator; its text starts a line below.
             return SourceSpan(path=self.path, line=start.line + 2, col=_indent_of(node, start) + 1)
+        # A quoted scalar's span covers its text, inside the quotes.
+        inside = 1 if isinstance(node, ScalarNode) and node.style in ('"', "'") else 0
         return SourceSpan(
             path=self.path,
             line=start.line + 1,
-            col=start.column + 1,
+            col=start.column + 1 + inside,
             end_line=end.line + 1,
-            end_col=end.column + 1,
+            end_col=end.column + 1 - inside,
         )
 
     def _abort(self, code: str, message: str, node: Node, hint: str | None = None) -> None:
@@ -260,10 +262,10 @@ def locate_in_scalar(doc_text: str, info: NodeInfo, offset: int, length: int) ->
     """
     span = info.span
     if info.style not in ("|", ">") and (span.end_line in (None, span.line)):
-        return span.shifted(offset + (1 if info.style in ('"', "'") else 0), length)
+        return span.shifted(offset, length)
     lines = doc_text.split("\n")
     line_no = span.line
-    col = span.col + (1 if info.style in ('"', "'") else 0)
+    col = span.col
     remaining = offset
     for index in range(span.line - 1, len(lines)):
         line = lines[index]

@@ -41,6 +41,10 @@ def validate(located: Located) -> list[Diagnostic]:
     return list(found.values())
 
 
+#: Places whose wrong value has a code of its own.
+_ENUM_CODES = {"region": "unknown-region"}
+
+
 def _type_of(value: Any) -> str:
     if isinstance(value, bool):
         return "boolean"
@@ -113,11 +117,10 @@ def _explain(error: ValidationError, loc: Located) -> Iterator[Diagnostic]:
             f"expected {_expected(schema)}{where}, found {_TYPE_NAMES[_type_of(value)]}",
         )
     elif validator in ("enum", "const"):
+        code = _ENUM_CODES.get(str(at[-1]) if at else "", "bad-value")
         choices = error.validator_value if validator == "enum" else [error.validator_value]
         shown = [str(c) for c in choices]
-        yield diag(
-            "bad-value", f"'{value}' is not allowed{where}", hint=did_you_mean(str(value), shown)
-        )
+        yield diag(code, f"'{value}' is not allowed{where}", hint=did_you_mean(str(value), shown))
     elif validator == "anyOf":
         yield from _explain_any_of(error, loc, diag, where)
     else:
