@@ -68,7 +68,24 @@ LINT = _table(
 )
 
 #: Rule expressions; filled in by the rules layer.
-RULES: tuple[Code, ...] = ()
+RULES = _table(
+    ("rule-syntax", "an expression that cannot be parsed",
+     "check brackets, quotes and operators near the caret"),
+    ("too-complex", "an expression too long or too deeply nested",
+     "split it into simpler expressions"),
+    ("forbidden-expression", "a construct the rule language does not allow",
+     "use only fields, operators, and the listed functions and filters"),
+    ("bad-arguments", "a function, filter or register query called with wrong arguments", None),
+    ("unknown-name", "a name that does not exist where the expression is used", None),
+    ("form-in-guard", "'form' in an action's 'when', before any form is filled",
+     "to branch on the submitted form, use 'route' with a 'when' per entry"),
+    ("rule-limit", "an expression goes over a size limit (text, list or number)", None),
+    ("undefined", "a run-time value that is missing (never taken as false)",
+     "give the field a value, or write 'x|default(...)'"),
+    ("rule-type", "a run-time value of the wrong kind for an operation", None),
+    ("rule-value", "a run-time value an operation cannot use (division by zero, a bad date)",
+     None),
+)
 
 #: Calendars, holidays and durations; filled in by the calendar layer.
 CALENDAR: tuple[Code, ...] = ()
