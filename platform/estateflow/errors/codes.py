@@ -88,7 +88,46 @@ RULES = _table(
 )
 
 #: Calendars, holidays and durations; filled in by the calendar layer.
-CALENDAR: tuple[Code, ...] = ()
+CALENDAR = _table(
+    (
+        "bad-duration",
+        "a duration that is not a literal such as 10m or 24bh",
+        "write a whole number and a unit: 30s, 10m, 1h, 2d (wall clock), 24bh (business hours) "
+        "or 3bd (business days)",
+    ),
+    (
+        "bad-hours",
+        "office hours that cannot be read",
+        "write '24/7' or a map of days to ranges: {mon-fri: ['09:00-12:00', '13:00-18:00']}",
+    ),
+    (
+        "overlapping-hours",
+        "two ranges of office hours overlap on one day",
+        "merge the two ranges or move one of them",
+    ),
+    ("no-working-time", "a calendar that is never open", "give at least one day some hours"),
+    (
+        "closed-and-open",
+        "a date listed both as closed and as open",
+        "keep the date in one of the two lists",
+    ),
+    ("unknown-region", "a region without public holiday data", "use one of CN, HK, MO, TW"),
+    (
+        "unknown-timezone",
+        "a timezone that the IANA database does not know",
+        "use an IANA name such as 'Asia/Shanghai' or 'Asia/Hong_Kong'",
+    ),
+    (
+        "no-holiday-data",
+        "no public holiday data for a year the estate runs in",
+        "list that year's closed days (and make-up working days under 'open') in 'holidays'",
+    ),
+    (
+        "business-without-calendar",
+        "a business-time duration where no calendar applies",
+        "declare the calendar under 'calendars', or use a wall-clock unit (m, h, d)",
+    ),
+)
 
 #: Semantics that need the engine's view of a procedure.
 ENGINE: tuple[Code, ...] = ()
