@@ -159,6 +159,23 @@ class Calendar:
             result = self._advance(begin, duration.span, merged, business=duration.business)
         return None if result is None else result.astimezone(self.zone)
 
+    def add_span(
+        self,
+        start: datetime,
+        span: timedelta,
+        pauses: Sequence[Pause] = (),
+        *,
+        business: bool = True,
+    ) -> datetime | None:
+        """The moment ``span`` of counted time has run from ``start``.
+
+        The inverse of :meth:`between`: ``between(start, add_span(start, s)) == s``. Used
+        for a warning at a fraction of a deadline's span (80% of 24 business hours).
+        """
+        begin = aware(start, "start").astimezone(UTC)
+        result = self._advance(begin, span, merge_pauses(pauses), business)
+        return None if result is None else result.astimezone(self.zone)
+
     def between(
         self,
         start: datetime,
