@@ -229,3 +229,26 @@ def test_yaml_1_2_keeps_times_and_no_as_text_and_decimals_exact(tmp_path):
 def test_missing_path_is_reported_not_raised(tmp_path):
     result = check_paths(["nowhere"], cwd=tmp_path)
     assert [d.code for d in result.errors] == ["unreadable-file"]
+
+
+def test_estate_with_a_wrong_library_folder(tmp_path):
+    root = library(tmp_path)
+    (root / "sunny/estate.yaml").write_text(ESTATE.replace("library: ..", "library: ../lib"),
+                                            encoding="utf-8")
+    result = check_paths(["sunny"], cwd=root)
+    [wrong] = result.errors
+    assert (wrong.code, wrong.span.line, wrong.span.col) == ("unknown-library", 5, 10)
+
+
+def test_business_deadline_needs_a_calendar(tmp_path):
+    root = library(tmp_path)
+    (root / "procedures/complaint.yaml").write_text(
+        PROCEDURE.replace("    due: 20m", "    due: 24bh"), encoding="utf-8"
+    )
+    result = check_paths(["sunny"], cwd=root)
+    [missing] = result.errors
+    assert missing.code == "business-without-calendar"
+    assert (missing.span.path, missing.span.line, missing.span.col) == (
+        "procedures/complaint.yaml", 10, 10,
+    )
+    assert "'office'" in missing.message

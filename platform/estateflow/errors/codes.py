@@ -49,13 +49,11 @@ LINT = _table(
     ("unknown-step", "a reference to a step that does not exist", None),
     ("unknown-role", "a role the estate does not declare", None),
     ("unknown-form", "a form that does not exist", None),
-    ("unknown-field", "a field that does not exist", None),
     ("unknown-param", "a parameter that does not exist", None),
     ("unknown-register", "a register the estate does not keep", None),
     ("unknown-procedure", "a procedure that does not exist", None),
     ("unknown-action", "an action the step does not have", None),
     ("unknown-calendar", "a calendar the estate does not declare", None),
-    ("unknown-building", "a building the estate does not declare", None),
     ("unreachable-step", "no path from the start reaches this step", "link it from another step or remove it"),
     ("no-terminal", "no path from this step reaches a terminal step", "add a path to a step with 'terminal'"),
     ("missing-role", "a role the procedure needs that the estate does not provide", None),
@@ -64,7 +62,6 @@ LINT = _table(
     ("unknown-shift", "a shift the role does not have", None),
     ("route-order", "a route entry without 'when' before the last entry", None),
     ("route-no-default", "a route whose last entry has a condition", "end the route with an entry that has only 'to'"),
-    ("no-actions", "a task step without actions", None),
 )
 
 #: Rule expressions; filled in by the rules layer.
@@ -130,7 +127,10 @@ CALENDAR = _table(
 )
 
 #: Semantics that need the engine's view of a procedure.
-ENGINE: tuple[Code, ...] = ()
+ENGINE = _table(
+    ("join-single-branch", "a join that waits for only one branch", "replace it by a plain 'to'"),
+    ("join-reentered", "a loop that comes back into a join's branches from outside them", "go back to the forking step, or to a step after the join"),
+)
 
 CODES: MappingProxyType[str, Code] = MappingProxyType(
     {c.code: c for c in (*LOADING, *LINT, *RULES, *CALENDAR, *ENGINE)}
