@@ -18,6 +18,7 @@ from typing import Any
 from jinja2 import Undefined
 from jinja2.runtime import Context
 
+from estateflow.calendar import Calendar, CalendarError, Duration, Unit, parse_duration
 from estateflow.errors import RuleError
 from estateflow.rules._limits import MAX_ROUND_PLACES
 from estateflow.rules._values import DECIMAL, defined, kind, number, whole
@@ -107,6 +108,97 @@ def _span(n: Any, name: str, seconds: int) -> timedelta:
         raise RuleError("rule-limit", f"{name}({amount}) is too long a span") from None
 
 
+def fn_duration(text: Any) -> Duration:
+    """A duration literal as text: ``duration('24bh')``."""
+    text = defined(text)
+    if type(text) is not str:
+        raise RuleError("rule-type", f"'duration' needs a text such as '24bh', not a {kind(text)}")
+    try:
+        return parse_duration(text.strip())
+    except CalendarError as exc:
+        raise RuleError("rule-value", exc.message) from None
+
+
+def fn_add_business_hours(calendar: Calendar | None, start: Any, n: Any) -> datetime:
+    """The moment ``n`` hours of the calendar's open time have passed after ``start``."""
+    hours = number(n, "'add_business_hours'")
+    if hours == hours.to_integral_value():
+        amount: Duration | timedelta = _duration(int(hours), "bh")
+    elif hours < 0:
+        raise RuleError("rule-value", f"'add_business_hours' needs hours from 0 up, not {hours}")
+    else:
+        amount = _span(hours, "hours", 3_600)
+    return _on_calendar(calendar, "add_business_hours", start, amount)
+
+
+def fn_add_business_days(calendar: Calendar | None, start: Any, n: Any) -> datetime:
+    """The same time of day ``n`` working days after ``start`` (see ``Calendar.add``)."""
+    days = whole(n, "'add_business_days'")
+    return _on_calendar(calendar, "add_business_days", start, _duration(days, "bd"))
+
+
+def _duration(amount: int, unit: Unit) -> Duration:
+    try:
+        return Duration(amount=amount, unit=unit)
+    except CalendarError as exc:
+        raise RuleError("rule-value", exc.message) from None
+
+
+def fn_add_duration(calendar: Calendar | None, start: Any, duration: Any) -> datetime:
+    """``start`` plus a duration, counting business units on the calendar."""
+    duration = defined(duration)
+    if type(duration) is timedelta:
+        return _moment(start, "add_duration") + duration
+    if not isinstance(duration, Duration):
+        raise RuleError("rule-type", f"'add_duration' needs a duration, not a {kind(duration)}")
+    if not duration.business and duration.span is not None:
+        return _moment(start, "add_duration") + duration.span
+    return _on_calendar(calendar, "add_duration", start, duration)
+
+
+def fn_business_time_between(calendar: Calendar | None, start: Any, end: Any) -> timedelta:
+    """The calendar's open time from ``start`` to ``end`` (negative if ``end`` is first)."""
+    calendar = _calendar(calendar, "business_time_between")
+    try:
+        return calendar.between(
+            _moment(start, "business_time_between"), _moment(end, "business_time_between")
+        )
+    except CalendarError as exc:
+        raise RuleError("rule-value", exc.message) from None
+
+
+def _on_calendar(
+    calendar: Calendar | None, name: str, start: Any, amount: Duration | timedelta
+) -> datetime:
+    calendar = _calendar(calendar, name)
+    start = _moment(start, name)
+    try:
+        if isinstance(amount, Duration):
+            return calendar.add(start, amount)
+        result = calendar.add_span(start, amount)
+        assert result is not None  # only an open-ended pause gives None
+        return result
+    except CalendarError as exc:
+        raise RuleError("rule-value", exc.message) from None
+    except OverflowError:
+        raise RuleError("rule-limit", f"'{name}' goes past the end of time") from None
+
+
+def _calendar(calendar: Calendar | None, name: str) -> Calendar:
+    if calendar is None:
+        raise RuleError("undefined", f"'{name}' needs a calendar, and this evaluation has none")
+    return calendar
+
+
+def _moment(value: Any, name: str) -> datetime:
+    value = defined(value)
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise RuleError(
+            "rule-type", f"'{name}' needs a datetime with a time zone, not a {kind(value)}"
+        )
+    return value
+
+
 def _extreme(pick: Callable[..., Any], name: str, values: tuple[Any, ...]) -> Any:
     if len(values) == 1 and isinstance(values[0], list | tuple):
         values = tuple(values[0])
@@ -189,13 +281,19 @@ def _filter(name: str, usage: str) -> Function:
     return Function(name=name, impl=impl, usage=usage, signature=inspect.signature(impl))
 
 
-#: Functions by name. ``now`` is not one: it is a name the evaluation is given.
+#: Functions by name. ``now`` is not one: it is a name the evaluation is given. The
+#: business-time ones use the calendar passed to ``evaluate``.
 FUNCTIONS: Mapping[str, Function] = {
     f.name: f
     for f in (
         _function("abs", "abs(x)"),
+        _function("add_business_days", "add_business_days(t, n)", needs="calendar"),
+        _function("add_business_hours", "add_business_hours(t, n)", needs="calendar"),
+        _function("add_duration", "add_duration(t, d)", needs="calendar"),
+        _function("business_time_between", "business_time_between(t1, t2)", needs="calendar"),
         _function("date", "date(x)"),
         _function("days", "days(n)"),
+        _function("duration", "duration('24bh')"),
         _function("hours", "hours(n)"),
         _function("max", "max(a, b, …) or max(list)"),
         _function("min", "min(a, b, …) or min(list)"),

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from estateflow.calendar import Duration
 from estateflow.errors import RuleError
 from estateflow.rules._limits import MAX_LIST_LENGTH, MAX_STRING_LENGTH
 from estateflow.rules._values import DECIMAL, NUMBER_TYPES, defined, kind, whole
@@ -18,7 +19,7 @@ from estateflow.rules._values import DECIMAL, NUMBER_TYPES, defined, kind, whole
 BINARY = frozenset({"+", "-", "*", "/", "//", "%"})
 UNARY = frozenset({"+", "-"})
 
-_TEMPORAL = (date, datetime, time, timedelta)
+_TEMPORAL = (date, datetime, time, timedelta, Duration)
 _SEQUENCES = (list, tuple)
 
 
@@ -97,10 +98,11 @@ def _scale(span: timedelta, factor: Decimal | int) -> timedelta:
 
 
 def _temporal(value: Any) -> bool:
-    return isinstance(value, _TEMPORAL) or type(value).__name__ == "Duration"
+    return isinstance(value, _TEMPORAL)
 
 
 def _time_arithmetic(operator: str, left: Any, right: Any) -> Any:
+    left, right = _wall(left), _wall(right)
     if type(left) is date and type(right) is timedelta and right % timedelta(days=1):
         # date + hours(3) would silently drop the hours.
         raise RuleError("rule-type", "cannot add hours or minutes to a date: use a datetime")
@@ -113,6 +115,18 @@ def _time_arithmetic(operator: str, left: Any, right: Any) -> Any:
             "rule-type", f"cannot apply '{operator}' to a {kind(left)} and a {kind(right)}"
         ) from None
     return result
+
+
+def _wall(value: Any) -> Any:
+    """A wall-clock Duration as the timedelta it is; business ones need the calendar."""
+    if not isinstance(value, Duration):
+        return value
+    if value.span is None or value.business:
+        raise RuleError(
+            "rule-type",
+            f"'{value}' counts business time: use add_duration(t, d) with the calendar",
+        )
+    return value.span
 
 
 def _check_text(length: int) -> None:
