@@ -112,7 +112,8 @@ class _Checker:
     def __init__(self, parsed: Parsed) -> None:
         self.parsed = parsed
         self.findings = Findings(problems=[], references=[], functions=[], queries=[])
-        # Inner links of a recorded path, and register methods about to be called.
+        # Inner links of a recorded path, and attributes about to be called (register
+        # queries, or a method call already reported).
         self._chained: set[int] = set()
         self._called: set[int] = set()
 
@@ -192,7 +193,7 @@ class _Checker:
                 end,
                 hint=_RESERVED_HINT,
             )
-        elif isinstance(node.node, _LITERALS):
+        elif isinstance(node.node, _LITERALS) and id(node) not in self._called:
             self.forbid(
                 node,
                 "a value written in the expression has no attributes",
@@ -244,11 +245,12 @@ class _Checker:
             self.call_register(node, path[1], path[2])
             self.visit(callee)
         else:
-            self.forbid(
-                callee,
-                "only the listed functions and register queries can be called",
-                hint=_CALL_HINT.format(functions=_quoted(FUNCTIONS)),
-            )
+            message = "only the listed functions and register queries can be called"
+            if isinstance(callee, nodes.Getattr):
+                message = f"'{callee.attr}' cannot be called: {message}"
+                # One problem for `'{0}'.format(x)`, not a second for the literal's attribute.
+                self._called.add(id(callee))
+            self.forbid(callee, message, hint=_CALL_HINT.format(functions=_quoted(FUNCTIONS)))
             self.visit(callee)
         for arg in node.args:
             self.visit(arg)
