@@ -144,23 +144,47 @@ def test_escape_vector_is_refused_at_load_with_a_located_registered_code(source)
         assert not problem.message.endswith(".")
 
 
+#: Values typed by users that try to make an accepted expression allocate or spin: each
+#: must end in a RuleError. Values are JSON; ints stand for numbers typed in a form.
+RUN_TIME_ATTACKS = [
+    ("case.s * case.n", {"s": "ab", "n": 100_000_000}),
+    ("case.l * case.n", {"l": [0, 1], "n": 100_000_000}),
+    ("case.n * case.s", {"s": "ab", "n": 10**30}),
+    ("case.n * case.n * case.n * case.n", {"n": 10**20}),
+    ("case.n + 1", {"n": int("9" * 4000)}),
+    ("case.s + case.s + case.s", {"s": "x" * 4000}),
+    ("case.l + case.l + case.l", {"l": list(range(4000))}),
+    ("case.s % case.l", {"s": "%s" * 1000, "l": [1]}),
+    ("days(case.n)", {"n": 10**20}),
+    ("round(case.n, 10)", {"n": 10**23}),
+    ("case.n // 0.000001", {"n": 10**23}),
+]
+
 _SUBPROCESS = textwrap.dedent(
     """
     import json, resource, sys
     resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
     resource.setrlimit(resource.RLIMIT_CPU, (10, 10))
     sys.path[:0] = [sys.argv[1]]
-    from estateflow.rules import RuleSyntaxError, check_names, compile_rule
+    from estateflow.errors import RuleError
+    from estateflow.rules import RuleSyntaxError, check_names, compile_rule, evaluate
     from tests.rules.samples import model_scope
     scope = model_scope(with_form=True)
+    vectors, attacks = json.loads(sys.stdin.read())
     accepted = []
-    for source in json.loads(sys.stdin.read()):
+    for source in vectors:
         try:
             rule = compile_rule(source)
         except RuleSyntaxError:
             continue
         if not check_names(rule, scope):
             accepted.append(source)
+    for source, case in attacks:
+        try:
+            evaluate(compile_rule(source), {"case": case})
+        except RuleError:
+            continue
+        accepted.append(source)
     print(json.dumps(accepted))
     """
 )
@@ -171,7 +195,7 @@ def test_escape_vectors_cannot_exhaust_memory_or_time():
     repo = str(Path(__file__).resolve().parents[2])
     result = subprocess.run(
         [sys.executable, "-c", _SUBPROCESS, repo],
-        input=json.dumps(ESCAPE_VECTORS),
+        input=json.dumps([ESCAPE_VECTORS, RUN_TIME_ATTACKS]),
         capture_output=True,
         text=True,
         timeout=60,

@@ -12,7 +12,7 @@ no I/O, no clock (``now`` is given), no asyncio.
     value = evaluate(rule, {"case": ..., "params": ..., "now": ...})   # RuleError
 """
 
-from estateflow.rules._check import RESERVED_NAMES, Reference, RegisterQuery
+from estateflow.rules._check import RESERVED_NAMES
 from estateflow.rules._functions import FILTERS, FUNCTIONS
 from estateflow.rules._limits import (
     CACHE_SIZE,
@@ -36,6 +36,7 @@ from estateflow.rules._names import (
     check_names,
 )
 from estateflow.rules._problems import RuleProblem, RuleSyntaxError
+from estateflow.rules._references import Reference, RegisterQuery
 from estateflow.rules._registers import REGISTER_METHODS, RegisterView
 from estateflow.rules._rule import Rule, compile_rule, evaluate
 

@@ -8,17 +8,15 @@ functions at their implementations.
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 
 from jinja2 import nodes
 
-from estateflow.rules._functions import FILTERS, FUNCTIONS, Function
+from estateflow.rules._calls import RESERVED_HINT, CallChecks, chain
 from estateflow.rules._limits import MAX_LIST_LENGTH, MAX_STRING_LENGTH
 from estateflow.rules._parse import Parsed
 from estateflow.rules._problems import RuleProblem
+from estateflow.rules._references import Findings, Reference
 from estateflow.rules._registers import REGISTER_METHODS
 
 #: Names Jinja or Python would give meaning to; none of them is data.
@@ -44,61 +42,12 @@ RESERVED_NAMES = frozenset(
 )
 
 _LITERALS = (nodes.Const, nodes.List, nodes.Tuple, nodes.Dict)
-_ARITHMETIC = (nodes.Add, nodes.Sub, nodes.Mul, nodes.Div, nodes.FloorDiv, nodes.Mod)
 _FORBIDDEN_KINDS: dict[type[nodes.Node], tuple[str, str | None]] = {
     nodes.Pow: ("'**' is not allowed", "multiply instead, e.g. 'x * x'"),
     nodes.Concat: ("'~' is not allowed", "join texts with '+'"),
     nodes.Test: ("tests with 'is' are not allowed", "compare instead, e.g. 'x == none'"),
     nodes.Slice: ("slices are not allowed", "pick single items, e.g. 'x[0]'"),
 }
-_FUNCTIONS_MODULE = "estateflow.rules._functions"
-_RESERVED_HINT = "read data through its fields only, e.g. 'case.severity'"
-_CALL_HINT = (
-    "call one of {functions}, or query a register: 'registers.cards.count(unit=case.unit)', "
-    "'.rows(...)', '.exists(...)', '.sum(\"field\", ...)'"
-)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Reference:
-    """A dotted name a rule uses: ``form.valid`` is ``("form", "valid")``.
-
-    A path stops before a computed subscript: ``params.forward_within[case.severity]``
-    gives ``("params", "forward_within")`` and ``("case", "severity")``; a quoted one
-    (``steps['forward'].at``) carries on.
-    """
-
-    path: tuple[str, ...]
-    offset: int
-    length: int
-    """Spans the whole path."""
-    ends: tuple[int, ...] = ()
-    """Where each part of the path ends (exclusive), to underline up to a bad part."""
-
-    @property
-    def dotted(self) -> str:
-        return ".".join(self.path)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RegisterQuery:
-    """A call such as ``registers.cards.count(unit=case.unit)``."""
-
-    register: str
-    method: str
-    fields: tuple[Reference, ...]
-    """The register fields it filters or sums on, each located at its name."""
-    offset: int
-    length: int
-
-
-@dataclass(slots=True)
-class Findings:
-    problems: list[RuleProblem]
-    references: list[Reference]
-    functions: list[Reference]
-    """Calls of listed functions; the path is the function's name."""
-    queries: list[RegisterQuery]
 
 
 def check(parsed: Parsed) -> Findings:
@@ -108,7 +57,7 @@ def check(parsed: Parsed) -> Findings:
     return checker.findings
 
 
-class _Checker:
+class _Checker(CallChecks):
     def __init__(self, parsed: Parsed) -> None:
         self.parsed = parsed
         self.findings = Findings(problems=[], references=[], functions=[], queries=[])
@@ -170,7 +119,7 @@ class _Checker:
             self.forbid(
                 node,
                 f"'{node.name}' cannot be used: names starting with '_' are reserved",
-                hint=_RESERVED_HINT,
+                hint=RESERVED_HINT,
             )
         elif node.name in RESERVED_NAMES:
             self.forbid(
@@ -191,7 +140,7 @@ class _Checker:
                 f"'{node.attr}' cannot be used: names starting with '_' are reserved",
                 start,
                 end,
-                hint=_RESERVED_HINT,
+                hint=RESERVED_HINT,
             )
         elif isinstance(node.node, _LITERALS) and id(node) not in self._called:
             self.forbid(
@@ -200,7 +149,7 @@ class _Checker:
                 hint="use a filter or a function, e.g. 'x|upper'",
             )
         elif node.attr in REGISTER_METHODS and id(node) not in self._called:
-            path = _chain(node)
+            path = chain(node)
             if path is not None and path[0] == "registers":
                 self.forbid(
                     node,
@@ -220,160 +169,13 @@ class _Checker:
             self.forbid(
                 arg,
                 f"'{arg.value}' cannot be used: names starting with '_' are reserved",
-                hint=_RESERVED_HINT,
+                hint=RESERVED_HINT,
             )
         if id(node) not in self._chained:
             self.record(node)
         self.visit(node.node)
         if not isinstance(arg, nodes.Slice):
             self.visit(arg)
-
-    def visit_Call(self, node: nodes.Call) -> None:
-        callee = node.node
-        if node.dyn_args is not None or node.dyn_kwargs is not None:
-            self.forbid(
-                node, "'*' and '**' arguments are not allowed", hint="pass each argument by itself"
-            )
-        if isinstance(callee, nodes.Name):
-            self.call_function(node, callee)
-        elif (
-            isinstance(callee, nodes.Getattr)
-            and callee.attr in REGISTER_METHODS
-            and ((path := _chain(callee)) is not None and len(path) == 3 and path[0] == "registers")
-        ):
-            self._called.add(id(callee))
-            self.call_register(node, path[1], path[2])
-            self.visit(callee)
-        else:
-            message = "only the listed functions and register queries can be called"
-            if isinstance(callee, nodes.Getattr):
-                message = f"'{callee.attr}' cannot be called: {message}"
-                # One problem for `'{0}'.format(x)`, not a second for the literal's attribute.
-                self._called.add(id(callee))
-            self.forbid(callee, message, hint=_CALL_HINT.format(functions=_quoted(FUNCTIONS)))
-            self.visit(callee)
-        for arg in node.args:
-            self.visit(arg)
-        for keyword in node.kwargs:
-            self.visit_Keyword(keyword)
-
-    def call_function(self, node: nodes.Call, callee: nodes.Name) -> None:
-        function = FUNCTIONS.get(callee.name)
-        if function is None:
-            self.forbid(
-                callee,
-                f"'{callee.name}' is not a function you can call",
-                hint=_did_you_mean(callee.name, FUNCTIONS),
-            )
-            return
-        self.check_arguments(node, function, len(node.args))
-        start, end = self.parsed.extent(callee)
-        self.findings.functions.append(
-            Reference(path=(callee.name,), offset=start, length=end - start, ends=(end,))
-        )
-        # The generated code imports the implementation: data cannot shadow a function.
-        node.node = nodes.ImportedName(
-            f"{_FUNCTIONS_MODULE}.fn_{callee.name}", lineno=callee.lineno
-        )
-
-    def call_register(self, node: nodes.Call, register: str, method: str) -> None:
-        fields = []
-        args = node.args
-        if method == "sum":
-            if len(args) != 1 or not (
-                isinstance(args[0], nodes.Const) and type(args[0].value) is str
-            ):
-                self.forbid(
-                    node,
-                    "'sum' needs the name of the field to add up, in quotes",
-                    hint=f"write 'registers.{register}.sum(\"fee\", unit=case.unit)'",
-                )
-            else:
-                start, end = self.parsed.extent(args[0])
-                fields.append(
-                    Reference(
-                        path=(args[0].value,),
-                        offset=start + 1,
-                        length=max(end - start - 2, 1),
-                        ends=(end - 1,),
-                    )
-                )
-        elif args:
-            self.problem(
-                "bad-arguments",
-                f"'{method}' takes only field=value filters",
-                *self.parsed.extent(args[0]),
-                hint=f"write 'registers.{register}.{method}(unit=case.unit)'",
-            )
-        for keyword in node.kwargs:
-            start, end = self.keyword_extent(keyword)
-            fields.append(
-                Reference(path=(keyword.key,), offset=start, length=end - start, ends=(end,))
-            )
-        start, end = self.parsed.extent(node)
-        self.findings.queries.append(
-            RegisterQuery(
-                register=register,
-                method=method,
-                fields=tuple(fields),
-                offset=start,
-                length=end - start,
-            )
-        )
-
-    def visit_Filter(self, node: nodes.Filter) -> None:
-        start = node.lineno - 1
-        end = start + len(node.name)
-        function = FILTERS.get(node.name)
-        if function is None:
-            self.problem(
-                "forbidden-expression",
-                f"'{node.name}' is not a filter you can use",
-                start,
-                end,
-                hint=_did_you_mean(node.name, FILTERS),
-            )
-        else:
-            if node.dyn_args is not None or node.dyn_kwargs is not None:
-                self.forbid(node, "'*' and '**' arguments are not allowed")
-            self.check_arguments(node, function, 1 + len(node.args))
-        self.visit_children(node)
-
-    def check_arguments(
-        self, node: nodes.Call | nodes.Filter, function: Function, positional: int
-    ) -> None:
-        assert function.signature is not None
-        try:
-            function.signature.bind(*range(positional), **{k.key: None for k in node.kwargs})
-        except TypeError as exc:
-            self.forbid_arguments(node, function, str(exc))
-
-    def forbid_arguments(self, node: nodes.Node, function: Function, reason: str) -> None:
-        start, end = self.parsed.extent(node)
-        self.problem(
-            "bad-arguments",
-            f"wrong arguments for '{function.name}': {reason}",
-            start,
-            end,
-            hint=f"write '{function.usage}'",
-        )
-
-    def visit_Keyword(self, node: nodes.Keyword) -> None:
-        if node.key.startswith("_"):
-            start, end = self.keyword_extent(node)
-            self.problem(
-                "forbidden-expression",
-                f"'{node.key}' cannot be used: names starting with '_' are reserved",
-                start,
-                end,
-            )
-        self.visit(node.value)
-
-    def keyword_extent(self, node: nodes.Keyword) -> tuple[int, int]:
-        key = self.parsed.token_after(self.parsed.start(node.value), skip=-2)
-        if key is None or key.text != node.key:
-            return self.parsed.extent(node)
-        return key.offset, key.end
 
     def visit_Compare(self, node: nodes.Compare) -> None:
         self.visit(node.expr)
@@ -462,33 +264,3 @@ class _Checker:
         self.findings.references.append(
             Reference(path=tuple(path), offset=start, length=ends[-1] - start, ends=tuple(ends))
         )
-
-
-def _chain(node: nodes.Node) -> tuple[str, ...] | None:
-    parts = []
-    while True:
-        if isinstance(node, nodes.Getattr):
-            parts.append(node.attr)
-        elif (
-            isinstance(node, nodes.Getitem)
-            and isinstance(node.arg, nodes.Const)
-            and (type(node.arg.value) is str)
-        ):
-            parts.append(node.arg.value)
-        elif isinstance(node, nodes.Name):
-            parts.append(node.name)
-            return tuple(reversed(parts))
-        else:
-            return None
-        node = node.node
-
-
-def _quoted(names: Iterable[str]) -> str:
-    return ", ".join(f"'{name}'" for name in sorted(names))
-
-
-def _did_you_mean(name: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, sorted(choices), n=1)
-    if close:
-        return f"did you mean '{close[0]}'?"
-    return f"expected one of {_quoted(choices)}"

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import ClassVar
 
-from estateflow.rules._check import Reference
 from estateflow.rules._functions import FUNCTIONS
 from estateflow.rules._problems import RuleProblem
+from estateflow.rules._references import Reference
 from estateflow.rules._registers import REGISTER_METHODS
 from estateflow.rules._rule import Rule
 

@@ -11,11 +11,12 @@ from jinja2 import Template, Undefined, nodes
 from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
 
 from estateflow.errors import RuleError
-from estateflow.rules._check import Reference, RegisterQuery, check
+from estateflow.rules._check import check
 from estateflow.rules._functions import CALENDAR_VAR, FUNCTIONS
 from estateflow.rules._limits import CACHE_SIZE, MAX_DEPTH
 from estateflow.rules._parse import parse
 from estateflow.rules._problems import RuleProblem, RuleSyntaxError
+from estateflow.rules._references import Reference, RegisterQuery
 from estateflow.rules._sandbox import RuleEnvironment
 
 _ENVIRONMENT = RuleEnvironment()
