@@ -107,7 +107,8 @@ class _Checker(CallChecks):
         value = node.value
         if type(value) in (int, float):
             # Jinja made an int or a float; the exact value comes from the source text.
-            node.value = self.parsed.numbers.get(node.lineno - 1) or Decimal(str(value))
+            exact = self.parsed.numbers.get(node.lineno - 1)
+            node.value = exact if exact is not None else Decimal(str(value))
         elif type(value) is str and len(value) > MAX_STRING_LENGTH:
             start, end = self.parsed.extent(node)
             self.problem(
