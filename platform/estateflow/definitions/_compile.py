@@ -295,19 +295,19 @@ def form_scope(field_ids: Iterable[str]) -> rules.Scope:
     """Names a form's own expressions see: its fields, and the case loosely."""
     return rules.Scope(
         roots={
-            "form": _shape(field_ids),
+            "form": _shape(field_ids, label="this form"),
             "case": rules.ANY,
             "steps": rules.ANY,
             "params": rules.ANY,
             "actor": _shape(ACTOR_FIELDS),
-            "now": rules.ANY,
+            "now": rules.Shape.DATETIME,
             "registers": rules.ANY,
         }
     )
 
 
-def _shape(names: Iterable[str], value: Any = None) -> Any:
-    return rules.Shape({name: (rules.ANY if value is None else value) for name in names})
+def _shape(names: Iterable[str], *, label: str | None = None) -> rules.Shape:
+    return rules.Shape.of(list(names), label=label)
 
 
 def compile_form(located: Located) -> tuple[FormSpec, list[Diagnostic]]:
@@ -371,21 +371,32 @@ class _ProcedureCompiler(Compiler):
         for step_id, raw in self.steps_raw.items():
             step_form = self.library.forms.get(raw.get("form")) if isinstance(raw, dict) else None
             names = list(STEP_META) + (list(step_form.fields) if step_form else [])
-            steps[step_id] = _shape(names)
+            steps[step_id] = _shape(names, label=f"step '{step_id}'")
         roots = {
-            "case": _shape([*self.case_fields, *CASE_META]),
+            "case": _shape([*self.case_fields, *CASE_META], label="the case"),
             "steps": rules.Shape(steps),
-            "params": _shape(self.params),
+            "params": _shape(self.params, label="the procedure's params"),
             "actor": _shape(ACTOR_FIELDS),
-            "now": rules.ANY,
-            "registers": _shape(self.registers),
+            "now": rules.Shape.DATETIME,
+            "registers": rules.Shape.of(self.register_shapes()),
         }
         unavailable = {}
         if form is not None:
-            roots["form"] = _shape(form.fields)
+            roots["form"] = _shape(form.fields, label=f"form '{form.id}'")
         elif form_reason:
             unavailable["form"] = form_reason
         return rules.Scope(roots=roots, unavailable=unavailable)
+
+    def register_shapes(self) -> dict[str, rules.Shape]:
+        """Each register the procedure declares; its columns are known in an estate."""
+        estate = self.library.estate
+        shapes = {}
+        for name in self.registers:
+            if estate is not None and name in estate.registers:
+                shapes[name] = rules.Shape.register(name, estate.registers[name].fields)
+            else:
+                shapes[name] = rules.ANY
+        return shapes
 
     def _form_ref(self, at: NodePath) -> FormSpec | None:
         form_id = self.get(at)
