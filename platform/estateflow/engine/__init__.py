@@ -1,1 +1,72 @@
-"""engine layer (see DESIGN.md §2)."""
+"""The engine: a pure interpreter of compiled procedures.
+
+Layer: above ``definitions``; beside ``store``, which it never imports. No I/O, no clock,
+no asyncio: every entry point takes a :class:`Context` (now, calendars, roster, register
+snapshot, estate pauses) and returns the new :class:`CaseState` with the events that made
+it. :func:`replay` rebuilds a case from its events alone.
+"""
+
+from estateflow.engine._decide import (
+    MAX_STEPS_PER_DECISION,
+    Decision,
+    act,
+    available_actions,
+    child_finished,
+    child_started,
+    claim,
+    due,
+    fire,
+    next_due_at,
+    pause,
+    reassign,
+    reschedule,
+    resume,
+    start,
+)
+from estateflow.engine._evolve import evolve, replay
+from estateflow.engine._roster import ShiftRoster
+from estateflow.engine._state import (
+    SYSTEM,
+    ActionOption,
+    Activation,
+    Actor,
+    CaseState,
+    Context,
+    DueItem,
+    Event,
+    NoRoster,
+    Roster,
+    TaskState,
+)
+
+__all__ = (
+    "MAX_STEPS_PER_DECISION",
+    "SYSTEM",
+    "ActionOption",
+    "Activation",
+    "Actor",
+    "CaseState",
+    "Context",
+    "Decision",
+    "DueItem",
+    "Event",
+    "NoRoster",
+    "Roster",
+    "ShiftRoster",
+    "TaskState",
+    "act",
+    "available_actions",
+    "child_finished",
+    "child_started",
+    "claim",
+    "due",
+    "evolve",
+    "fire",
+    "next_due_at",
+    "pause",
+    "reassign",
+    "replay",
+    "reschedule",
+    "resume",
+    "start",
+)
