@@ -1,8 +1,32 @@
 """Form field types: their specs, JSON Schema, parsing of submitted input, display.
 
-Layer: above ``rules`` (fields carry compiled rules), below ``definitions``.
+Layer: above ``rules`` (fields carry compiled rules), below ``definitions``. Pure: no I/O,
+no clock, no asyncio. Trusts no input: every value submitted is parsed by
+:func:`parse_value` into its clean form, or refused with a message for the person who
+typed it.
 """
 
+from estateflow.fields._errors import FieldError
+from estateflow.fields._ids import ID_PATTERNS, mask
+from estateflow.fields._parse import MAX_FILE_SIZE, empty_value, is_empty, parse_value
 from estateflow.fields._spec import FIELD_KEYS, FIELD_TYPES, ID_KINDS, FieldSpec, Label, OptionSpec
+from estateflow.fields._values import dump_values, load_values, rule_values
 
-__all__ = ("FIELD_KEYS", "FIELD_TYPES", "ID_KINDS", "FieldSpec", "Label", "OptionSpec")
+__all__ = (
+    "FIELD_KEYS",
+    "FIELD_TYPES",
+    "ID_KINDS",
+    "ID_PATTERNS",
+    "MAX_FILE_SIZE",
+    "FieldError",
+    "FieldSpec",
+    "Label",
+    "OptionSpec",
+    "dump_values",
+    "empty_value",
+    "is_empty",
+    "load_values",
+    "mask",
+    "parse_value",
+    "rule_values",
+)
