@@ -6,6 +6,7 @@ no clock, no asyncio. Trusts no input: every value submitted is parsed by
 typed it; :func:`form_schema` states the shape a case stores, checked a second time.
 """
 
+from estateflow.fields._clean import FormState, clean_form, evaluate_form_state
 from estateflow.fields._errors import FieldError
 from estateflow.fields._ids import ID_PATTERNS, mask
 from estateflow.fields._parse import MAX_FILE_SIZE, empty_value, is_empty, parse_value
@@ -22,10 +23,13 @@ __all__ = (
     "MAX_FILE_SIZE",
     "FieldError",
     "FieldSpec",
+    "FormState",
     "Label",
     "OptionSpec",
+    "clean_form",
     "dump_values",
     "empty_value",
+    "evaluate_form_state",
     "form_schema",
     "form_validator",
     "is_empty",
