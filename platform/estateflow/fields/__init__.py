@@ -1,12 +1,18 @@
 """Form field types: their specs, JSON Schema, parsing of submitted input, display.
 
 Layer: above ``rules`` (fields carry compiled rules), below ``definitions``. Pure: no I/O,
-no clock, no asyncio. Trusts no input: every value submitted is parsed by
-:func:`parse_value` into its clean form, or refused with a message for the person who
-typed it; :func:`form_schema` states the shape a case stores, checked a second time.
+no clock (``now`` comes in ``env``), no asyncio. Trusts no input: every value submitted is
+parsed by :func:`parse_value` and the whole form checked by :func:`clean_form`, which also
+runs the form's expressions and its JSON Schema.
+
+    values = clean_form(spec.fields, request_form, env=env, currency="HKD",
+                        region="HK", timezone="Asia/Hong_Kong")   # raises Invalid
+    stored = dump_values(spec.fields, values)                     # JSON for the case
+    text = display_value(spec.fields["fee"], values["fee"], locale="zh-Hant", currency="HKD")
 """
 
 from estateflow.fields._clean import FormState, clean_form, evaluate_form_state
+from estateflow.fields._display import CURRENCY_SYMBOLS, display_value, label_text
 from estateflow.fields._errors import FieldError
 from estateflow.fields._ids import ID_PATTERNS, mask
 from estateflow.fields._parse import MAX_FILE_SIZE, empty_value, is_empty, parse_value
@@ -15,6 +21,7 @@ from estateflow.fields._spec import FIELD_KEYS, FIELD_TYPES, ID_KINDS, FieldSpec
 from estateflow.fields._values import dump_values, load_values, rule_values
 
 __all__ = (
+    "CURRENCY_SYMBOLS",
     "FIELD_KEYS",
     "FIELD_TYPES",
     "FORMAT_CHECKER",
@@ -27,12 +34,14 @@ __all__ = (
     "Label",
     "OptionSpec",
     "clean_form",
+    "display_value",
     "dump_values",
     "empty_value",
     "evaluate_form_state",
     "form_schema",
     "form_validator",
     "is_empty",
+    "label_text",
     "load_values",
     "mask",
     "parse_value",
