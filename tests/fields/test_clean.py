@@ -9,7 +9,7 @@ import pytest
 
 from estateflow.errors import Invalid
 from estateflow.fields import FormState, clean_form, evaluate_form_state, rule_values
-from estateflow.rules import compile_rule
+from estateflow.rules import RegisterView, compile_rule
 from tests.fields.samples import field, form
 
 HK = ZoneInfo("Asia/Hong_Kong")
@@ -90,6 +90,22 @@ def test_defaults_fill_absent_values_only():
     assert values["at"] == "2026-03-02T10:15:00+08:00"
     errors = invalid(OWNER_CARD, {"unit": "T1-1A", "cards": ""})  # cleared: stays empty
     assert errors == {"cards": ("fill in this field",)}
+
+
+def test_a_default_the_field_refuses_is_left_out_quietly():
+    fields = form(field("integer", "permits", required=True, min=1, default="params.none"))
+    env = {**ENV, "params": {"none": 0}}
+    state = evaluate_form_state(fields, None, env=env)
+    assert state.values == {"permits": None}
+    assert state.ok
+    assert invalid(fields, {}, env) == {"permits": ("fill in this field",)}
+
+
+def test_a_readonly_default_the_field_refuses_is_reported():
+    fields = form(field("integer", "permits", readonly=True, min=1, default="0"))
+    assert invalid(fields, {}) == {
+        "permits": ("the default value is not accepted: enter 1 or more",)
+    }
 
 
 def test_an_unticked_box_is_false_even_with_a_true_default():
@@ -252,3 +268,21 @@ def test_expressions_wrapped_with_their_source_are_accepted_as_well_as_bare_rule
     expr = Expr(source="form.n + 1", rule=compile_rule("form.n + 1"))
     fields = form(field("integer", "n"), field("integer", "m", readonly=True, compute=expr))
     assert clean(fields, {"n": "1"}) == {"n": 1, "m": 2}
+
+
+def test_the_owner_card_fee_is_computed_over_the_registers():
+    """001 (四)2: three free cards per household member, then the card fee for each."""
+    fields = form(
+        field("unit", "unit", required=True),
+        field("integer", "cards", required=True, min=1),
+        field("money", "fee", readonly=True, compute=(
+            "max(0, registers.cards.count(unit=form.unit) + form.cards"
+            " - params.free * registers.members.count(unit=form.unit)) * params.card_fee")),
+    )  # fmt: skip
+    registers = {
+        "members": RegisterView([{"unit": "T1-1A"}] * 2 + [{"unit": "T1-1B"}], name="members"),
+        "cards": RegisterView([{"unit": "T1-1A"}] * 5, name="cards"),
+    }
+    env = {**ENV, "registers": registers, "params": {"free": 3, "card_fee": Decimal("50")}}
+    assert clean(fields, {"unit": "T1-1A", "cards": "1", "fee": "0"}, env)["fee"] == Decimal("0.00")
+    assert clean(fields, {"unit": "T1-1A", "cards": "3"}, env)["fee"] == Decimal("100.00")

@@ -169,3 +169,16 @@ def test_format_checker_really_checks_dates_and_times():
     assert FORMAT_CHECKER.conforms("2026-03-01T01:30:00Z", "date-time")
     assert not FORMAT_CHECKER.conforms("2026-03-01T24:30:00+08:00", "date-time")
     assert not FORMAT_CHECKER.conforms("2026-03-01 09:30", "date-time")
+
+
+def test_the_cache_is_bounded(monkeypatch):
+    import estateflow.fields._schema as schema_module
+
+    monkeypatch.setattr(schema_module, "SCHEMA_CACHE_SIZE", 2)
+    forms = [form(field("text", f"f{n}")) for n in range(3)]
+    first = form_schema(forms[0], currency="HKD")
+    form_schema(forms[1], currency="HKD")
+    form_schema(forms[2], currency="HKD")
+    assert len(schema_module._cache) <= 2
+    assert form_schema(forms[0], currency="HKD") is not first
+    assert form_schema(forms[0], currency="HKD") == first

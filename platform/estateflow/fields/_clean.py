@@ -7,6 +7,7 @@ The order, for :func:`clean_form` and :func:`evaluate_form_state` alike:
 2. ``default`` for each absent value, in declaration order. Absent means the key is
    missing or null; a cleared text box sends ``""`` and stays empty. A boolean's absence
    means an unticked box (False), so booleans take their default only on a first render.
+   A default the field refuses (out of its bounds, say) is left out without a message.
 3. ``compute``, after the plain fields, in declaration order. A readonly computed field is
    always recomputed; an editable one is computed only when nothing was submitted for it.
 4. ``show_if`` in declaration order. A hidden field is dropped from the result, never
@@ -174,8 +175,9 @@ class _Run:
                 return True
         return False
 
-    def coerce(self, fid: str, result: Any, what: str) -> Any:
-        """A rule's result as a clean value of the field, or its empty value and a message."""
+    def coerce(self, fid: str, result: Any, what: str, *, quiet: bool = False) -> Any:
+        """A rule's result as a clean value of the field, or its empty value and a message
+        (no message when ``quiet``)."""
         field = self.fields[fid]
         number = isinstance(result, int | Decimal) and not isinstance(result, bool)
         if number and field.type in ("decimal", "money"):
@@ -184,7 +186,8 @@ class _Run:
         try:
             return parse_value(field, result, region=self.region, timezone=self.timezone)
         except FieldError as exc:
-            self.messages.setdefault(fid, []).append(f"{what} is not accepted: {exc.message}")
+            if not quiet:
+                self.messages.setdefault(fid, []).append(f"{what} is not accepted: {exc.message}")
             return empty_value(field)
 
 
@@ -257,7 +260,10 @@ def _one_pass(
         if field.readonly or (absent and (first or field.type != "boolean")):
             ok, result = run.evaluate(fid, field.default, "the default value")
             if ok:
-                run.set(fid, run.coerce(fid, result, "the default value"))
+                # A default is a suggestion: one the field refuses is left out, and a
+                # required field then asks to be filled in. A readonly one has no such way.
+                quiet = not field.readonly
+                run.set(fid, run.coerce(fid, result, "the default value", quiet=quiet))
     for fid, field in fields.items():
         if fid in hidden or field.compute is None:
             continue

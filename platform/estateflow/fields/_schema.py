@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -74,6 +75,8 @@ def _is_email(instance: object) -> bool:
 
 _Entry = tuple[Mapping[str, FieldSpec], dict[str, Any], Draft202012Validator]
 _cache: OrderedDict[tuple[int, str], _Entry] = OrderedDict()
+# Services may validate from worker threads (the SQLite writer's); the LRU moves entries.
+_lock = threading.Lock()
 
 
 def form_schema(fields: Mapping[str, FieldSpec], *, currency: str) -> dict[str, Any]:
@@ -95,18 +98,19 @@ def _cached(
     fields: Mapping[str, FieldSpec], currency: str
 ) -> tuple[dict[str, Any], Draft202012Validator]:
     key = (id(fields), currency)
-    hit = _cache.get(key)
-    # The entry holds the mapping itself, so its id cannot be reused while cached.
-    if hit is not None and hit[0] is fields:
-        _cache.move_to_end(key)
-        return hit[1], hit[2]
-    schema = _object_schema(fields, currency)
-    schema = {"$schema": DRAFT, **schema}
+    with _lock:
+        hit = _cache.get(key)
+        # The entry holds the mapping itself, so its id cannot be reused while cached.
+        if hit is not None and hit[0] is fields:
+            _cache.move_to_end(key)
+            return hit[1], hit[2]
+    schema = {"$schema": DRAFT, **_object_schema(fields, currency)}
     Draft202012Validator.check_schema(schema)
     validator = Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
-    _cache[key] = (fields, schema, validator)
-    while len(_cache) > SCHEMA_CACHE_SIZE:
-        _cache.popitem(last=False)
+    with _lock:
+        _cache[key] = (fields, schema, validator)
+        while len(_cache) > SCHEMA_CACHE_SIZE:
+            _cache.popitem(last=False)
     return schema, validator
 
 
