@@ -25,6 +25,7 @@ from estateflow.engine._decide import (
 )
 from estateflow.engine._evolve import evolve, replay
 from estateflow.engine._roster import ShiftRoster
+from estateflow.engine._serial import case_from_dict, case_to_dict, event_from_dict, event_to_dict
 from estateflow.engine._state import (
     SYSTEM,
     ActionOption,
@@ -56,10 +57,14 @@ __all__ = (
     "TaskState",
     "act",
     "available_actions",
+    "case_from_dict",
+    "case_to_dict",
     "child_finished",
     "child_started",
     "claim",
     "due",
+    "event_from_dict",
+    "event_to_dict",
     "evolve",
     "fire",
     "next_due_at",

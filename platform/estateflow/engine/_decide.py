@@ -61,6 +61,8 @@ class _Decider:
         self.ctx = ctx
         self.events: list[Event] = []
         self.entered = 0
+        start_form = bundle.forms.get(proc.start.form) if proc.start.form else None
+        self.case_fields = {**(start_form.fields if start_form else {}), **proc.data}
 
     # -- events ----------------------------------------------------------------------
     def emit(self, type_: str, **payload: Any) -> None:
@@ -92,11 +94,12 @@ class _Decider:
         steps = {}
         for step_id, step in self.proc.steps.items():
             blank: dict[str, Any] = {"at": None, "by": None, "action": None}
-            if step.form and step.form in self.bundle.forms:
-                blank.update(dict.fromkeys(self.bundle.forms[step.form].fields))
-            steps[step_id] = {**blank, **case.steps.get(step_id, {})}
+            form_fields = self.bundle.forms[step.form].fields if step.form else {}
+            blank.update(dict.fromkeys(form_fields))
+            record = f.rule_values(form_fields, case.steps.get(step_id, {}))
+            steps[step_id] = {**blank, **record}
         env: dict[str, Any] = {
-            "case": {**meta, **case.data},
+            "case": {**meta, **f.rule_values(self.case_fields, case.data)},
             "steps": steps,
             "params": dict(self.proc.params),
             "actor": self.actor.env(),
@@ -344,9 +347,11 @@ class _Decider:
         env = self.env(values)
         self.emit("ActionTaken", task_id=task.id, action=action_id, values=values)
         if action.set:
-            self.emit(
-                "CaseDataSet", values={k: self.evaluate(e, env) for k, e in action.set.items()}
-            )
+            changed = {
+                k: _stored(self.case_fields.get(k), self.evaluate(e, env))
+                for k, e in action.set.items()
+            }
+            self.emit("CaseDataSet", values=changed)
             env = self.env(values)
         for effect in action.register:
             count = int(self.evaluate(effect.count, env)) if effect.count is not None else 1
@@ -747,6 +752,17 @@ def fire(bundle: Bundle, case: CaseState, item: DueItem, ctx: Context) -> Decisi
 # -- helpers -----------------------------------------------------------------------------
 def _truthy(value: Any) -> bool:
     return bool(value)
+
+
+def _stored(field: Any, value: Any) -> Any:
+    """A value computed by ``set`` in the form a case stores (as a form would give it)."""
+    if field is None or value is None:
+        return value
+    if field.type == "datetime" and isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if field.type in ("date", "time") and hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
 
 
 def _skip_targets(step: StepSpec) -> tuple[str, ...]:
