@@ -26,6 +26,7 @@ from estateflow.engine._decide import (
 from estateflow.engine._evolve import evolve, replay
 from estateflow.engine._roster import ShiftRoster
 from estateflow.engine._serial import case_from_dict, case_to_dict, event_from_dict, event_to_dict
+from estateflow.engine._simulation import Recorded, Simulation
 from estateflow.engine._state import (
     SYSTEM,
     ActionOption,
@@ -52,8 +53,10 @@ __all__ = (
     "DueItem",
     "Event",
     "NoRoster",
+    "Recorded",
     "Roster",
     "ShiftRoster",
+    "Simulation",
     "TaskState",
     "act",
     "available_actions",
