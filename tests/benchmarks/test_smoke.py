@@ -1,0 +1,59 @@
+"""``python -m benchmarks --quick`` (what CI runs) finishes and writes a complete table.
+
+Nothing here is about time (DESIGN.md §9): the numbers are read by people, not asserted.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+#: The baselines of benchmarks/engine.py, from the `bench` extra.
+BASELINE_PACKAGES = ("SpiffWorkflow", "transitions")
+MISSING = [name for name in BASELINE_PACKAGES if importlib.util.find_spec(name) is None]
+
+
+@pytest.mark.skipif(
+    bool(MISSING),
+    reason=f"benchmark baselines not installed ({', '.join(MISSING)}): pip install -e '.[bench]'",
+)
+def test_quick_run_gives_every_row_a_name_value_baseline_and_ratio(tmp_path):
+    out = tmp_path / "bench.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--json", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,  # a blow-up guard, not a timing assertion: the run takes seconds
+    )
+    assert done.returncode == 0, done.stderr
+    assert "µs/op" in done.stdout
+    report = json.loads(out.read_text())
+    assert report["quick"] is True
+    rows = report["rows"]
+    assert {"definitions", "engine", "rules"} <= {row["module"] for row in rows}
+
+    by_group: dict[tuple[str, str], dict[str, float]] = {}
+    for row in rows:
+        assert row["group"] and row["variant"], row
+        assert isinstance(row["us"], float) and math.isfinite(row["us"]) and row["us"] > 0, row
+        by_group.setdefault((row["module"], row["group"]), {})[row["variant"]] = row["us"]
+    for row in rows:
+        variants = by_group[(row["module"], row["group"])]
+        if "baseline" in row:
+            assert row["baseline"] in variants, row
+            assert row["ratio"] == pytest.approx(row["us"] / variants[row["baseline"]]), row
+        else:
+            # A baseline's own row: its baseline is itself (ratio 1), named by another row.
+            assert any(
+                other.get("baseline") == row["variant"]
+                for other in rows
+                if (other["module"], other["group"]) == (row["module"], row["group"])
+            ), f"{row['group']}: '{row['variant']}' is compared with nothing"
