@@ -473,10 +473,28 @@ def _check_loose(run: _Run, files: list[Path]) -> None:
 
 
 def load_bundle(estate_dir: str | Path) -> Bundle:
-    """The compiled bundle of one estate folder; raises DefinitionError on any error."""
-    path = Path(estate_dir)
+    """The compiled bundle of one estate folder; raises DefinitionError on any error.
+
+    Source paths in the bundle are relative to the nearest folder holding both the
+    estate and its library, so the bundle can be laid out again elsewhere as it was.
+    """
+    path = Path(estate_dir).resolve()
     estate_file = next((path / n for n in ESTATE_FILES if (path / n).exists()), path)
-    result = check_paths([estate_file], cwd=path.parent.parent if path.is_dir() else None)
+    root = path.parent.parent if path.is_dir() else path.parent
+    result = check_paths([estate_file], cwd=root)
+    if not result.errors and any(p.startswith("..") for p in result.texts):
+        root = Path(os.path.commonpath([(root / p).resolve() for p in result.texts]))
+        result = check_paths([estate_file], cwd=root)
     if result.errors:
         raise DefinitionError(result.diagnostics)
+    if not result.bundles:
+        raise DefinitionError(
+            [
+                Diagnostic(
+                    code="unreadable-file",
+                    message=f"no estate.yaml in '{estate_dir}'",
+                    span=SourceSpan(path=str(estate_dir)),
+                )
+            ]
+        )
     return next(iter(result.bundles.values()))

@@ -714,9 +714,9 @@ def fire(bundle: Bundle, case: CaseState, item: DueItem, ctx: Context) -> Decisi
     escalate = step.due.escalate if step.due else None
     if item.kind == "warn":
         d.emit("DeadlineWarned", task_id=task.id, due_at=task.due_at)
-        notify = list(escalate.notify) if escalate and escalate.notify else []
-        notify = notify or ([task.role] if task.role else [])
-        d.emit("Notified", roles=notify, reason="warning", task_id=task.id)
+        # A warning is for whoever must act; the escalation roles hear of the deadline.
+        if task.role:
+            d.emit("Notified", roles=[task.role], reason="warning", task_id=task.id)
     elif item.kind == "deadline":
         d.emit("DeadlineMissed", task_id=task.id, due_at=task.due_at)
         if escalate is not None:

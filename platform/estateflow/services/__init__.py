@@ -1,1 +1,20 @@
-"""services layer (see DESIGN.md §2)."""
+"""Use cases: start a case, act, claim, reassign, pause, fire what is due, publish.
+
+Layer: above ``store`` and ``engine``, below ``web``, ``worker`` and ``cli``. Each use
+case is one unit of work from the store; services never open transactions of their own
+and never import Piccolo, Litestar or asyncio's loop machinery beyond ``async def``.
+"""
+
+from estateflow.services._bundles import bundle_hash, compile_sources
+from estateflow.services._services import Clock, Services, system_clock
+from estateflow.services._views import CaseView, TaskView
+
+__all__ = (
+    "CaseView",
+    "Clock",
+    "Services",
+    "TaskView",
+    "bundle_hash",
+    "compile_sources",
+    "system_clock",
+)

@@ -1,0 +1,164 @@
+"""The tables, as Piccolo declares them: the single source of the schema on both databases.
+
+Every table carries ``estate_id`` so that one estate's rows can be found, isolated and,
+at scale, distributed together. JSON travels as text (``store/_codec.py`` keeps Decimals
+and datetimes exact); times are ``timestamptz`` on PostgreSQL and ISO-8601 UTC text on
+SQLite, which sorts the same way.
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import JSONB, Boolean, Integer, Text, Timestamptz, Varchar
+from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.table import Table
+
+# Only to satisfy Piccolo when it builds DDL; no query runs through this engine.
+_SCHEMA_ENGINE = SQLiteEngine(path=":memory:")
+
+
+class SchemaVersion(Table, tablename="schema_version", db=_SCHEMA_ENGINE):
+    version = Integer()
+    applied_at = Timestamptz()
+
+
+class Estate(Table, tablename="estates", db=_SCHEMA_ENGINE):
+    id = Varchar(length=64, primary_key=True)
+    name = Text()
+    created_at = Timestamptz()
+
+
+class User(Table, tablename="users", db=_SCHEMA_ENGINE):
+    id = Varchar(length=64, primary_key=True)
+    """The username."""
+    name = Text()
+    password_hash = Text(default="")
+    locale = Varchar(length=16, default="")
+    disabled = Boolean(default=False)
+    created_at = Timestamptz()
+
+
+class Membership(Table, tablename="memberships", db=_SCHEMA_ENGINE):
+    estate_id = Varchar(length=64, index=True)
+    user_id = Varchar(length=64, index=True)
+    roles = JSONB()
+    shifts = JSONB()
+    """``{role: shift}``: the shift this person works in each role that has shifts."""
+    building = Varchar(length=64, default="")
+
+
+class Bundle(Table, tablename="bundles", db=_SCHEMA_ENGINE):
+    hash = Varchar(length=64, primary_key=True)
+    estate_id = Varchar(length=64, index=True)
+    estate_path = Text()
+    """Where ``estate.yaml`` stands among the sources."""
+    sources = JSONB()
+    """Every file the bundle was compiled from: ``{path: text}``."""
+    created_at = Timestamptz()
+
+
+class Published(Table, tablename="published", db=_SCHEMA_ENGINE):
+    estate_id = Varchar(length=64, primary_key=True)
+    bundle_hash = Varchar(length=64)
+    published_at = Timestamptz()
+    published_by = Varchar(length=64, default="")
+
+
+class Counter(Table, tablename="counters", db=_SCHEMA_ENGINE):
+    """The last case number given per estate, prefix and year: gap-free numbering."""
+
+    estate_id = Varchar(length=64)
+    prefix = Varchar(length=16)
+    year = Integer()
+    value = Integer()
+
+
+class Case(Table, tablename="cases", db=_SCHEMA_ENGINE):
+    id = Varchar(length=40, primary_key=True)
+    estate_id = Varchar(length=64)
+    bundle_hash = Varchar(length=64)
+    procedure = Varchar(length=64)
+    number = Varchar(length=32)
+    status = Varchar(length=16)
+    outcome = Varchar(length=32, null=True)
+    unit = Varchar(length=64, default="")
+    parent_id = Varchar(length=40, null=True)
+    state = JSONB()
+    state_version = Integer()
+    version = Integer()
+    """How many events the case has had: the optimistic lock, and a deleted last event
+    shows as a count that no longer matches the log."""
+    chain_head = Varchar(length=64, default="")
+    opened_at = Timestamptz()
+    closed_at = Timestamptz(null=True, default=None)
+    next_due_at = Timestamptz(null=True, default=None)
+
+
+class Task(Table, tablename="tasks", db=_SCHEMA_ENGINE):
+    """Open tasks of every case, for inboxes and queues (rewritten with each act)."""
+
+    estate_id = Varchar(length=64)
+    case_id = Varchar(length=40, index=True)
+    task_id = Varchar(length=80)
+    step = Varchar(length=64)
+    role = Varchar(length=64, null=True)
+    assignee = Varchar(length=64, null=True)
+    status = Varchar(length=16)
+    opened_at = Timestamptz()
+    due_at = Timestamptz(null=True, default=None)
+    warn_at = Timestamptz(null=True, default=None)
+
+
+class Event(Table, tablename="events", db=_SCHEMA_ENGINE):
+    """Append-only log. ``digest`` covers the payload; ``hash`` chains the digests, so an
+    erased payload (a tombstone) leaves the chain verifiable."""
+
+    estate_id = Varchar(length=64)
+    case_id = Varchar(length=40)
+    seq = Integer()
+    at = Timestamptz()
+    actor = Varchar(length=64, null=True)
+    type = Varchar(length=40)
+    payload = JSONB()
+    digest = Varchar(length=64)
+    prev_hash = Varchar(length=64)
+    hash = Varchar(length=64)
+    erased = Boolean(default=False)
+
+
+class RegisterRow(Table, tablename="register_rows", db=_SCHEMA_ENGINE):
+    estate_id = Varchar(length=64)
+    register = Varchar(length=64)
+    unit = Varchar(length=64, default="")
+    data = JSONB()
+    case_id = Varchar(length=40, null=True)
+    created_at = Timestamptz()
+    removed_at = Timestamptz(null=True, default=None)
+
+
+class Outbox(Table, tablename="outbox", db=_SCHEMA_ENGINE):
+    """Notifications to send, at least once; ``key`` makes sending idempotent."""
+
+    key = Varchar(length=200, primary_key=True)
+    estate_id = Varchar(length=64)
+    case_id = Varchar(length=40, null=True)
+    kind = Varchar(length=32)
+    payload = JSONB()
+    created_at = Timestamptz()
+    sent_at = Timestamptz(null=True, default=None)
+    attempts = Integer(default=0)
+
+
+TABLES: tuple[type[Table], ...] = (
+    SchemaVersion,
+    Estate,
+    User,
+    Membership,
+    Bundle,
+    Published,
+    Counter,
+    Case,
+    Task,
+    Event,
+    RegisterRow,
+    Outbox,
+)
