@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from estateflow import __version__
+from estateflow.cli import _admin, _graph, _simulate
 from estateflow.definitions import CheckResult, builtin_library, check_paths, schema_for
 from estateflow.errors import render_all
 
@@ -57,6 +58,10 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="show what EstateFlow can do so far on the examples")
     demo.set_defaults(run=_demo)
+
+    _simulate.register(sub)
+    _graph.register(sub)
+    _admin.register(sub)
     return parser
 
 
