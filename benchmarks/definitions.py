@@ -8,22 +8,27 @@ ruamel.yaml's pure-Python safe loader (the parser the loader composes with) read
 same files into plain data, so the ratio is what positions, the format schemas, lint
 and compilation add. Composing the node graph with positions, the first thing the loader
 does, is shown between the two.
+
+``--quick`` checks only the benchmark estate of ``data/`` (three files): the library
+grows with every procedure ported, and a smoke run must stay a matter of seconds.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import time
+from functools import partial
 from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from benchmarks import compare, per_call
+from benchmarks import compare
+from benchmarks.engine import interleaved
 from estateflow.definitions import check_paths
 
 REPO = Path(__file__).resolve().parents[1]
 PATHS = ("procedures", "forms", "examples")
+QUICK_PATHS = ("benchmarks/data/estate",)
 
 _CHECK = (
     "import sys\n"
@@ -46,60 +51,57 @@ _CHECK_PATHS = "check_paths (load + schema + lint + compile)"
 
 
 def run(quick: bool) -> list[dict]:
-    files = _files()
-    return _cold_rows(files, quick) + _warm_rows(files, quick)
+    paths = QUICK_PATHS if quick else PATHS
+    files = _files(paths)
+    what = f"{' '.join(paths)} ({len(files)} files)"
+    return _cold_rows(what, paths, files, quick) + _warm_rows(what, paths, files, quick)
 
 
-def _files() -> list[str]:
+def _files(paths: tuple[str, ...]) -> list[str]:
     """The files ``check_paths`` reads, relative to the repository, found by a first run."""
-    result = check_paths(PATHS, cwd=REPO)
+    result = check_paths(paths, cwd=REPO)
     if result.errors:
-        raise AssertionError(f"the library does not check: {result.errors[0]}")
+        raise AssertionError(f"{' '.join(paths)} does not check: {result.errors[0]}")
     return sorted(result.texts)
 
 
-def _cold_rows(files: list[str], quick: bool) -> list[dict]:
-    repeat = 1 if quick else 5
-    timings = {
-        _STARTUP: _subprocess_us(["-c", "pass"], repeat),
-        _SAFE: _subprocess_us(["-c", _SAFE_LOAD, *files], repeat),
-        _CHECK_PATHS: _subprocess_us(["-c", _CHECK, *PATHS], repeat),
+def _cold_rows(what: str, paths: tuple[str, ...], files: list[str], quick: bool) -> list[dict]:
+    commands = {
+        _STARTUP: ["-c", "pass"],
+        _SAFE: ["-c", _SAFE_LOAD, *files],
+        _CHECK_PATHS: ["-c", _CHECK, *paths],
     }
-    group = f"definitions cold: {len(files)} files, fresh interpreter"
-    return compare(group, timings, baselines=(_STARTUP, _SAFE))
+    timings = interleaved(
+        {name: partial(_run_python, args) for name, args in commands.items()},
+        number=1,
+        repeat=1 if quick else 5,
+    )
+    return compare(f"definitions cold: {what}", timings, baselines=(_STARTUP, _SAFE))
 
 
-def _subprocess_us(args: list[str], repeat: int) -> float:
-    """Microseconds for the best of ``repeat`` runs of ``python args`` in the repository."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter_ns()
-        subprocess.run([sys.executable, *args], cwd=REPO, check=True)
-        best = min(best, time.perf_counter_ns() - start)
-    return best / 1000
+def _run_python(args: list[str]) -> None:
+    subprocess.run([sys.executable, *args], cwd=REPO, check=True)
 
 
-def _warm_rows(files: list[str], quick: bool) -> list[dict]:
-    number, repeat = (1, 1) if quick else (3, 5)
+def _warm_rows(what: str, paths: tuple[str, ...], files: list[str], quick: bool) -> list[dict]:
     yaml = YAML(typ="safe", pure=True)
-    paths = [REPO / f for f in files]
+    texts = [REPO / f for f in files]
 
     def safe_load() -> None:
-        for path in paths:
+        for path in texts:
             yaml.load(path.read_text(encoding="utf-8"))
 
     def compose() -> None:
-        for path in paths:
+        for path in texts:
             yaml.compose(path.read_text(encoding="utf-8"))
 
     def check() -> None:
-        if check_paths(PATHS, cwd=REPO).errors:
-            raise AssertionError("the library stopped checking")
+        if check_paths(paths, cwd=REPO).errors:
+            raise AssertionError(f"{' '.join(paths)} stopped checking")
 
-    timings = {
-        _SAFE: per_call(safe_load, number=number, repeat=repeat),
-        _COMPOSE: per_call(compose, number=number, repeat=repeat),
-        _CHECK_PATHS: per_call(check, number=number, repeat=repeat),
-    }
-    group = f"definitions warm: {len(files)} files, in process"
-    return compare(group, timings, baselines=(_SAFE, _COMPOSE))
+    timings = interleaved(
+        {_SAFE: safe_load, _COMPOSE: compose, _CHECK_PATHS: check},
+        number=1 if quick else 3,
+        repeat=2 if quick else 5,
+    )
+    return compare(f"definitions warm: {what}", timings, baselines=(_SAFE, _COMPOSE))
