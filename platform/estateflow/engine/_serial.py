@@ -16,8 +16,13 @@ from estateflow.engine._state import Activation, CaseState, Event, TaskState
 
 def plain(obj: Any) -> Any:
     """Dataclasses, mappings, tuples and sets as dicts and lists."""
-    if is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: plain(getattr(obj, f.name)) for f in fields(obj)}
+    names = _FIELDS.get(type(obj))
+    if names is None and is_dataclass(obj) and not isinstance(obj, type):
+        names = _FIELDS[type(obj)] = tuple(f.name for f in fields(obj))
+    if names is not None:
+        return {name: plain(getattr(obj, name)) for name in names}
+    if isinstance(obj, str | int | float | bool | None):
+        return obj
     if isinstance(obj, Mapping):
         return {k: plain(v) for k, v in obj.items()}
     if isinstance(obj, tuple | list):
@@ -25,6 +30,10 @@ def plain(obj: Any) -> Any:
     if isinstance(obj, frozenset | set):
         return sorted(obj)
     return obj
+
+
+#: Field names per dataclass type, looked up once (``fields()`` is slow on a hot path).
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def case_to_dict(case: CaseState) -> dict[str, Any]:

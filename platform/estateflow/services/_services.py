@@ -453,9 +453,8 @@ class _Work:
                 )
             version = touched.row.version if touched.row else 0
             head = touched.row.chain_head if touched.row else "0" * 64
-            tasks = [
-                engine.case_to_dict(case)["tasks"][i] for i, t in enumerate(case.tasks) if t.is_open
-            ]
+            state = engine.case_to_dict(case)
+            tasks = [task for task in state["tasks"] if task["status"] in ("open", "waiting")]
             new = [
                 NewEvent(
                     at=e.at, actor=e.actor, type=e.type, payload=engine.event_to_dict(e)["payload"]
@@ -465,7 +464,7 @@ class _Work:
             self.uow.save_case(
                 case_id=case_id,
                 expected_version=version,
-                state=engine.case_to_dict(case),
+                state=state,
                 events=new,
                 chain_head=head,
                 tasks=tasks,
@@ -496,7 +495,18 @@ class _Work:
                 )
 
 
+_ROSTER_NEEDED: dict[int, bool] = {}
+
+
 def _needs_roster(bundle: Bundle) -> bool:
+    """Whether any step of the bundle assigns by shift or building (cached per bundle)."""
+    known = _ROSTER_NEEDED.get(id(bundle))
+    if known is None:
+        known = _ROSTER_NEEDED[id(bundle)] = _scan_roster(bundle)
+    return known
+
+
+def _scan_roster(bundle: Bundle) -> bool:
     for proc in bundle.procedures.values():
         for step in proc.steps.values():
             if step.assignee is not None and step.assignee.kind in ("shift", "building"):
