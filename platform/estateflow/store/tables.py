@@ -148,6 +148,35 @@ class Outbox(Table, tablename="outbox", db=_SCHEMA_ENGINE):
     attempts = Integer(default=0)
 
 
+class Session(Table, tablename="sessions", db=_SCHEMA_ENGINE):
+    """Server-side web sessions, shared by every process; the id is a random secret."""
+
+    id = Varchar(length=64, primary_key=True)
+    user_id = Varchar(length=64, null=True, default=None)
+    csrf = Varchar(length=64)
+    created_at = Timestamptz()
+    seen_at = Timestamptz()
+    data = JSONB()
+
+
+class LoginThrottle(Table, tablename="login_throttle", db=_SCHEMA_ENGINE):
+    """Failed logins per key (username, address) in the current window, for every process."""
+
+    key = Varchar(length=200, primary_key=True)
+    window_start = Timestamptz()
+    failures = Integer(default=0)
+
+
+class Draft(Table, tablename="drafts", db=_SCHEMA_ENGINE):
+    """What someone typed into a task's form and has not submitted yet."""
+
+    key = Varchar(length=200, primary_key=True)
+    """``user/case/task``."""
+    estate_id = Varchar(length=64)
+    data = JSONB()
+    saved_at = Timestamptz()
+
+
 TABLES: tuple[type[Table], ...] = (
     SchemaVersion,
     Estate,
@@ -161,4 +190,7 @@ TABLES: tuple[type[Table], ...] = (
     Event,
     RegisterRow,
     Outbox,
+    Session,
+    LoginThrottle,
+    Draft,
 )
