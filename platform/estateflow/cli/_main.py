@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from estateflow import __version__
-from estateflow.cli import _admin, _graph, _simulate
+from estateflow.cli import _admin, _docs, _graph, _simulate
 from estateflow.definitions import CheckResult, builtin_library, check_paths, schema_for
 from estateflow.errors import render_all
 
@@ -55,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
         help="draft-07 instead of 2020-12, for the YAML language server",
     )
     schema.set_defaults(run=_schema)
+
+    _docs.add_parser(sub)
 
     demo = sub.add_parser("demo", help="show what EstateFlow can do so far on the examples")
     demo.set_defaults(run=_demo)
