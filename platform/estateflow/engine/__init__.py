@@ -16,6 +16,7 @@ from estateflow.engine._decide import (
     claim,
     due,
     fire,
+    form_env,
     next_due_at,
     pause,
     reassign,
@@ -24,6 +25,7 @@ from estateflow.engine._decide import (
     start,
 )
 from estateflow.engine._evolve import evolve, replay
+from estateflow.engine._migrate import MigrationPlan, TaskMove, migrate, plan_migration
 from estateflow.engine._roster import ShiftRoster
 from estateflow.engine._serial import case_from_dict, case_to_dict, event_from_dict, event_to_dict
 from estateflow.engine._simulation import Recorded, Simulation
@@ -52,11 +54,13 @@ __all__ = (
     "Decision",
     "DueItem",
     "Event",
+    "MigrationPlan",
     "NoRoster",
     "Recorded",
     "Roster",
     "ShiftRoster",
     "Simulation",
+    "TaskMove",
     "TaskState",
     "act",
     "available_actions",
@@ -70,8 +74,11 @@ __all__ = (
     "event_to_dict",
     "evolve",
     "fire",
+    "form_env",
+    "migrate",
     "next_due_at",
     "pause",
+    "plan_migration",
     "reassign",
     "replay",
     "reschedule",

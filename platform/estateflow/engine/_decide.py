@@ -485,6 +485,25 @@ def start(
     return d.result()
 
 
+def form_env(
+    bundle: Bundle, case: CaseState | None, procedure: str, actor: Actor, ctx: Context
+) -> dict[str, Any]:
+    """What a form's expressions see while it is being filled (``form`` is added by the
+    caller): the same names the engine gives them when the form is submitted."""
+    proc = _procedure(bundle, procedure)
+    d = _Decider(bundle, proc, case, actor, ctx)
+    if case is None:
+        d.case = CaseState(
+            id="",
+            procedure=proc.id,
+            number="",
+            opened_at=ctx.now,
+            data=dict.fromkeys(d.case_fields),
+            starter=actor.username,
+        )
+    return d.env()
+
+
 def available_actions(
     bundle: Bundle, case: CaseState, actor: Actor, ctx: Context
 ) -> tuple[ActionOption, ...]:

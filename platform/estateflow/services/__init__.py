@@ -8,17 +8,55 @@ and never import Piccolo, Litestar or asyncio's loop machinery beyond ``async de
 from estateflow.services._accounts import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from estateflow.services._bundles import bundle_hash, compile_sources
 from estateflow.services._services import Clock, Services, system_clock
+from estateflow.services._sessions import (
+    IDLE_TIMEOUT,
+    LOGIN_FAILURES,
+    LOGIN_WINDOW,
+    LoginRefused,
+    Sessions,
+    SessionView,
+)
 from estateflow.services._views import CaseView, TaskView
+from estateflow.services._worker_support import (
+    CaseMigration,
+    FireRound,
+    MigrationReport,
+    Notification,
+    Sender,
+    SendRound,
+    StoreError,
+    fire_due_round,
+    migrate_cases,
+    next_due_moment,
+    send_notifications,
+)
 
 __all__ = (
+    "IDLE_TIMEOUT",
+    "LOGIN_FAILURES",
+    "LOGIN_WINDOW",
     "MIN_PASSWORD_LENGTH",
+    "CaseMigration",
     "CaseView",
     "Clock",
+    "FireRound",
+    "LoginRefused",
+    "MigrationReport",
+    "Notification",
+    "SendRound",
+    "Sender",
     "Services",
+    "SessionView",
+    "Sessions",
+    "StoreError",
     "TaskView",
     "bundle_hash",
     "compile_sources",
+    "fire_due_round",
     "hash_password",
+    "migrate_cases",
+    "next_due_moment",
+    "send_notifications",
     "system_clock",
     "verify_password",
 )

@@ -293,6 +293,26 @@ class Services:
             ctx = await self._context(uow, bundle, case.procedure, now)
             return case_view(bundle, case, actor, ctx)
 
+    async def form_env(
+        self, estate_id: str, procedure: str | None, *, actor: Actor, case_id: str | None = None
+    ) -> tuple[Bundle, str, dict[str, Any]]:
+        """The bundle, procedure and expression names of a form being filled, for the
+        live re-evaluation of ``show_if``, ``required_if`` and ``compute``."""
+        now = self.clock()
+        async with self.store.unit_of_work(writes=False) as uow:
+            case = None
+            if case_id:
+                row = await uow.load_case(estate_id, case_id)
+                bundle = await self._bundle(uow, row.bundle_hash)
+                case = engine.case_from_dict(row.state)
+                procedure = case.procedure
+            else:
+                bundle = await self._bundle(uow, await uow.published(estate_id))
+            if procedure is None:
+                raise NotFound("no procedure given")
+            ctx = await self._context(uow, bundle, procedure, now)
+        return bundle, procedure, engine.form_env(bundle, case, procedure, actor, ctx)
+
     async def case_events(self, estate_id: str, case_id: str) -> list[engine.Event]:
         async with self.store.unit_of_work(writes=False) as uow:
             await uow.load_case(estate_id, case_id)  # NotFound for another estate's case
@@ -454,7 +474,12 @@ class _Work:
             version = touched.row.version if touched.row else 0
             head = touched.row.chain_head if touched.row else "0" * 64
             state = engine.case_to_dict(case)
-            tasks = [task for task in state["tasks"] if task["status"] in ("open", "waiting")]
+            steps = touched.bundle.procedures[case.procedure].steps
+            tasks = [
+                {**task, "roles": _acting_roles(steps[task["step"]])}
+                for task in state["tasks"]
+                if task["status"] in ("open", "waiting")
+            ]
             new = [
                 NewEvent(
                     at=e.at, actor=e.actor, type=e.type, payload=engine.event_to_dict(e)["payload"]
@@ -493,6 +518,14 @@ class _Work:
                         "procedure": case.procedure,
                     },
                 )
+
+
+def _acting_roles(step: Any) -> list[str]:
+    """Every role that may act on a task of ``step``: its own and its actions'."""
+    roles = {step.role} if step.role else set()
+    for action in step.actions.values():
+        roles.update(action.roles)
+    return sorted(roles)
 
 
 _ROSTER_NEEDED: dict[int, bool] = {}

@@ -8,6 +8,7 @@ asyncpg pool (``_db.py`` says why). Each use case runs in one :meth:`Store.unit_
 from estateflow.store._codec import dumps, loads
 from estateflow.store._db import StoreError
 from estateflow.store._schema import SCHEMA_VERSION, create_schema, ddl
+from estateflow.store import _web as web
 from estateflow.store._store import (
     GENESIS,
     TOMBSTONE,
@@ -36,4 +37,5 @@ __all__ = (
     "loads",
     "open_store",
     "verify_chain",
+    "web",
 )

@@ -232,8 +232,8 @@ class UnitOfWork:
         for task in tasks:
             self.tx.defer(
                 'INSERT INTO "tasks" ("estate_id", "case_id", "task_id", "step", "role", '
-                '"assignee", "status", "opened_at", "due_at", "warn_at") '
-                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                '"assignee", "status", "opened_at", "due_at", "warn_at", "roles") '
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                 estate_id,
                 case_id,
                 task["id"],
@@ -244,8 +244,21 @@ class UnitOfWork:
                 task["opened_at"],
                 task.get("due_at"),
                 task.get("warn_at"),
+                "," + ",".join(task.get("roles", ())) + ",",
             )
         return head
+
+    def move_case_bundle(self, case_id: str, from_hash: str, to_hash: str) -> None:
+        """Point a running case at another bundle (``estateflow migrate``). Deferred like
+        :meth:`save_case`, so it lands with the case's ``CaseMigrated`` event or not at all."""
+        self.tx.defer(
+            'UPDATE "cases" SET "bundle_hash" = $1 WHERE "id" = $2 AND "bundle_hash" = $3',
+            to_hash,
+            case_id,
+            from_hash,
+            expect=1,
+            conflict="the case was moved to another bundle first",
+        )
 
     async def events(self, case_id: str) -> list[EventRow]:
         rows = await self.tx.fetch(
@@ -309,18 +322,19 @@ class UnitOfWork:
         self, estate_id: str, *, roles: Iterable[str], username: str, limit: int = 200
     ) -> list[Row]:
         roles = sorted(roles)
-        marks = ", ".join(f"${i + 3}" for i in range(len(roles))) or "NULL"
+        # Roles are stored as ",a,b,": one LIKE per role of the user finds their queues.
+        likes = " OR ".join(f't."roles" LIKE ${i + 3}' for i in range(len(roles))) or "false"
         return await self.tx.fetch(
             'SELECT t."case_id", t."task_id", t."step", t."role", t."assignee", t."status", '
             't."opened_at", t."due_at", t."warn_at", c."number", c."procedure", c."unit" '
             'FROM "tasks" t JOIN "cases" c ON c."id" = t."case_id" '
             'WHERE t."estate_id" = $1 AND t."status" = \'open\' AND '
-            f'(t."assignee" = $2 OR (t."assignee" IS NULL AND t."role" IN ({marks}))) '
+            f'(t."assignee" = $2 OR (t."assignee" IS NULL AND ({likes}))) '
             'ORDER BY t."due_at" IS NULL, t."due_at", t."opened_at" '
             f"LIMIT {int(limit)}",
             estate_id,
             username,
-            *roles,
+            *[f"%,{role},%" for role in roles],
         )
 
     # -- registers -------------------------------------------------------------------

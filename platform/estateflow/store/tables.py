@@ -101,6 +101,8 @@ class Task(Table, tablename="tasks", db=_SCHEMA_ENGINE):
     task_id = Varchar(length=80)
     step = Varchar(length=64)
     role = Varchar(length=64, null=True)
+    roles = Varchar(length=1000, default="")
+    """Every role that may act on the task, as ``,a,b,`` (the step's and its actions')."""
     assignee = Varchar(length=64, null=True)
     status = Varchar(length=16)
     opened_at = Timestamptz()

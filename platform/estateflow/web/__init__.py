@@ -1,1 +1,9 @@
-"""web layer (see DESIGN.md §2)."""
+"""The web app: Litestar, Jinja2 templates and vendored htmx 2.0.11.
+
+Layer: above ``services`` (its only way to the database), beside ``worker``. Pages are
+rendered on the server and work without JavaScript; htmx enhances them.
+"""
+
+from estateflow.web._app import CSP, SECURITY_HEADERS, Settings, create_app
+
+__all__ = ("CSP", "SECURITY_HEADERS", "Settings", "create_app")

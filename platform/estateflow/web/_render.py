@@ -1,0 +1,89 @@
+"""Pages and their parts: one template per page, a partial is a named block inside it.
+
+A request renders the whole page, or only the block whose element htmx targets
+(``HX-Target``) when the request is htmx and not boosted: hx-boost wants the page.
+Every response says ``Vary: HX-Request`` so no cache mixes the two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from litestar import Request, Response
+from litestar.enums import MediaType
+
+from estateflow import fields as f
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def _label(value: Any, locale: str = "en") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return f.label_text(value, locale, fallback="")
+
+
+def _local(moment: datetime | None, timezone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if moment is None:
+        return ""
+    return moment.astimezone(ZoneInfo(timezone)).strftime(fmt)
+
+
+def _span(delta: timedelta) -> str:
+    minutes = int(abs(delta).total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {mins:02d}m"
+    return f"{mins}m"
+
+
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["label"] = _label
+    env.filters["local"] = _local
+    env.filters["span"] = _span
+    env.globals["display"] = f.display_value
+    return env
+
+
+_ENV = environment()
+
+
+def render(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any],
+    *,
+    status: int = 200,
+    block: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """The page, or only ``block`` when htmx targets that block's element."""
+    page = _ENV.get_template(template)
+    target = request.headers.get("hx-target", "")
+    wanted = block or (target.replace("-", "_") if target else None)
+    is_htmx = request.headers.get("hx-request") == "true"
+    boosted = request.headers.get("hx-boost") == "true"
+    if is_htmx and not boosted and wanted and wanted in page.blocks:
+        ctx = page.new_context(dict(context))
+        body = "".join(page.blocks[wanted](ctx))
+    else:
+        body = page.render(**context)
+    out = {"Vary": "HX-Request", **(headers or {})}
+    return Response(content=body, status_code=status, media_type=MediaType.HTML, headers=out)

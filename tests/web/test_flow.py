@@ -1,0 +1,97 @@
+"""Signing in, starting a case and acting on it, as plain HTML forms (no JavaScript)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.web.conftest import csrf_of, sign_in
+
+pytestmark = pytest.mark.anyio
+
+INTAKE = {
+    "f.unit": "T1-12A",
+    "f.complainant": "陳國棟",
+    "f.relation": "owner",
+    "f.phone": "9123 4567",
+    "f.channel": "phone",
+    "f.received_at": "2026-09-24T10:00",
+    "f.severity": "major",
+    "f.summary": "走廊燈壞了三天",
+    "f.repeated_back": "on",
+}
+
+
+async def test_anonymous_visitor_is_sent_to_sign_in(client):
+    response = await client.get("/e/sunshine/", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/e/sunshine"
+
+
+async def test_wrong_password_keeps_the_username_and_says_why(client):
+    page = await client.get("/login")
+    response = await client.post(
+        "/login", data={"username": "wychan", "password": "nope", "csrf": csrf_of(page.text)}
+    )
+    assert response.status_code == 200
+    assert "Wrong username or password." in response.text
+    assert 'value="wychan"' in response.text
+
+
+async def test_start_a_complaint_and_see_it_in_the_supervisors_inbox(client, services):
+    await sign_in(client, "wychan")
+    form = await client.get("/e/sunshine/start/complaint")
+    assert 'name="f.severity"' in form.text
+    data = {**INTAKE, "csrf": csrf_of(form.text)}
+    response = await client.post("/e/sunshine/start/complaint", data=data, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    case_url = response.headers["location"]
+    page = await client.get(case_url)
+    assert "TS-2026-000001" in page.text
+    assert "10m left" in page.text  # forwarding within 10 minutes for a major complaint
+
+    await client.post("/logout", data={"csrf": csrf_of(page.text)})
+    inbox = await sign_in(client, "kflee")
+    assert "TS-2026-000001" in inbox  # the supervisor may forward it: it is in their queue
+    assert "10m left" in inbox
+
+
+async def test_invalid_start_form_keeps_what_was_typed(client):
+    await sign_in(client, "wychan")
+    form = await client.get("/e/sunshine/start/complaint")
+    data = {**INTAKE, "f.severity": "", "csrf": csrf_of(form.text)}
+    response = await client.post("/e/sunshine/start/complaint", data=data)
+    assert response.status_code == 200
+    assert "Please correct the marked fields." in response.text
+    assert "走廊燈壞了三天" in response.text
+
+
+async def test_act_through_the_case_page(client):
+    await sign_in(client, "wychan")
+    form = await client.get("/e/sunshine/start/complaint")
+    response = await client.post(
+        "/e/sunshine/start/complaint",
+        data={**INTAKE, "csrf": csrf_of(form.text)},
+        follow_redirects=False,
+    )
+    case_url = response.headers["location"]
+    page = await client.get(case_url)
+    await client.post("/logout", data={"csrf": csrf_of(page.text)})
+    await sign_in(client, "kflee")
+    page = await client.get(case_url)
+    action = re.search(r'action="([^"]+/act)"', page.text)[1]
+    version = re.search(r'name="version" value="(\d+)"', page.text)[1]
+    done = await client.post(
+        action,
+        data={
+            "csrf": csrf_of(page.text),
+            "version": version,
+            "action": "dispatch",
+            "f.department": "engineering",
+        },
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    page = await client.get(case_url)
+    assert "dispatch on forward" in page.text
