@@ -18,6 +18,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 
 from estateflow.errors import Diagnostic, SourceSpan
 
@@ -113,7 +114,15 @@ def parse_text(text: str, path: str) -> Document | Diagnostic:
             span=_span(path, mark.line, mark.column) if mark else SourceSpan(path=path),
             hint=hint,
         )
-    except YAMLError as exc:  # unmarked: rare, e.g. a reader error on control characters
+    except ReaderError as exc:  # a character YAML does not allow; the reader keeps no marks
+        line, col = _line_col(text, exc.position)
+        return Diagnostic(
+            code="json-syntax" if path.endswith(".json") else "yaml-syntax",
+            message=f"character U+{exc.character:04X} is not allowed in a definition file",
+            span=SourceSpan(path=path, line=line, col=col),
+            hint=f"remove it, or inside double quotes write it as \\u{exc.character:04x}",
+        )
+    except YAMLError as exc:  # unmarked: rare
         return Diagnostic(
             code="yaml-syntax", message=str(exc).splitlines()[0], span=SourceSpan(path=path)
         )
@@ -248,6 +257,13 @@ def _indent_of(node: ScalarNode, start: Any) -> int:
         if line.strip():
             return len(line) - len(line.lstrip(" "))
     return start.column
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of ``text[index]``, with lines split as ``str.splitlines``
+    splits them (YAML's line breaks, and the same lines the renderer shows)."""
+    lines = (text[:index] + ".").splitlines()
+    return len(lines), len(lines[-1])
 
 
 def _span(path: str, line0: int, col0: int) -> SourceSpan:
