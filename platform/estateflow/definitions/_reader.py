@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
@@ -58,6 +59,30 @@ class _Abort(Exception):
         self.diagnostic = diagnostic
 
 
+class _TooDeep(Exception):
+    def __init__(self, mark: Any) -> None:
+        super().__init__(mark)
+        self.mark = mark
+
+
+class _NestingComposer(Composer):
+    """ruamel composes nested values by recursion, so ten thousand open brackets overflow
+    Python's stack before the builder could count them: stop at ``MAX_DEPTH`` here."""
+
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader=loader)
+        self.nesting = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.nesting > MAX_DEPTH:
+            raise _TooDeep(self.parser.peek_event().start_mark)
+        self.nesting += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.nesting -= 1
+
+
 def read_document(path: str | Path, display: str | None = None) -> Document | Diagnostic:
     """The file's data and positions, or the first diagnostic that stopped reading it."""
     shown = display or str(path)
@@ -91,8 +116,15 @@ def read_document(path: str | Path, display: str | None = None) -> Document | Di
 
 def parse_text(text: str, path: str) -> Document | Diagnostic:
     yaml = YAML(typ="safe", pure=True)
+    yaml.Composer = _NestingComposer
     try:
         root = yaml.compose(text)
+    except _TooDeep as exc:
+        return Diagnostic(
+            code="too-large",
+            message=f"values are nested more than {MAX_DEPTH} levels deep",
+            span=_span(path, exc.mark.line, exc.mark.column),
+        )
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = (exc.problem or exc.context or "malformed YAML").strip()
