@@ -52,3 +52,15 @@ def test_a_failed_item_is_put_right_before_the_appraisal(run):
     run.act("correct", "corrected", SUPERVISOR, {"correction": "已換黑色皮鞋"})
     run.act("appraisal", "filed", MANAGER)
     assert run.case().outcome == "resolved"
+
+
+def test_the_sheets_written_figures(sunshine):
+    """002 个人卫生: nails no more than 2 mm past the fingertip; 000 2.1.1.2 a: 5 minutes."""
+    params = sunshine.procedures["daily-check"].params
+    assert (params["nail_limit_mm"], params["arrive_early_minutes"], params["record_within"]) == (
+        2,
+        5,
+        "1d",
+    )
+    label = sunshine.forms["daily-check-sheet"].fields["grooming"].label["zh-Hans"]
+    assert "2毫米" in label
