@@ -229,12 +229,19 @@ class Compiler:
                 hint="use type 'select' or 'multiselect'",
             )
         if "pattern" in raw:
+            reason = None
             try:
                 re.compile(raw["pattern"])
             except re.error as exc:
+                reason = str(exc)
+            except OverflowError:  # 'a{4294967296}'
+                reason = "a repetition count is too large"
+            except RecursionError:  # Python's regex parser recurses once per group
+                reason = "its groups are nested too deeply"
+            if reason:
                 self.report(
                     "bad-value",
-                    f"the pattern is not a valid regular expression: {exc}",
+                    f"the pattern is not a valid regular expression: {reason}",
                     (*at, "pattern"),
                 )
         for bound in ("min", "max"):
