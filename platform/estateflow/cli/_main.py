@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from estateflow import __version__
-from estateflow.cli import _admin, _docs, _graph, _simulate
-from estateflow.definitions import CheckResult, builtin_library, check_paths, schema_for
+from estateflow.cli import _admin, _docs, _graph, _migrate, _serve, _simulate, _worker
+from estateflow.definitions import CheckResult, check_paths, schema_for
 from estateflow.errors import render_all
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -58,12 +58,13 @@ def _parser() -> argparse.ArgumentParser:
 
     _docs.add_parser(sub)
 
-    demo = sub.add_parser("demo", help="show what EstateFlow can do so far on the examples")
-    demo.set_defaults(run=_demo)
 
     _simulate.register(sub)
     _graph.register(sub)
     _admin.register(sub)
+    _serve.register(sub)
+    _worker.register(sub)
+    _migrate.register(sub)
     return parser
 
 
@@ -125,30 +126,3 @@ def _schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _demo(args: argparse.Namespace) -> int:
-    root = builtin_library()
-    examples = root / "examples"
-    print(f"EstateFlow {__version__} demo")
-    print("So far EstateFlow reads and checks procedure, form and estate definitions.")
-    print("The engine, database and web app are not built yet; this demo checks the")
-    print(f"example estates in {examples} and lists what they define.\n")
-    result = check_paths([root / "procedures", root / "forms", examples], cwd=root)
-    if result.diagnostics:
-        print(render_all(result.diagnostics, result.texts.get))
-        print()
-    for bundle in result.bundles.values():
-        estate = bundle.estate
-        name = estate.name.get(estate.locale) or estate.id
-        print(f"Estate {estate.id} ({name}), {estate.region}, {estate.currency}, {estate.timezone}")
-        for proc in bundle.procedures.values():
-            title = proc.title.get(estate.locale) or proc.id
-            print(
-                f"  {proc.id}: {title}: {len(proc.steps)} steps"
-                + (f" [{proc.source}]" if proc.source else "")
-            )
-            for step in proc.steps.values():
-                if step.due is not None and step.due.within is not None:
-                    within = getattr(step.due.within, "source", None) or step.due.within
-                    print(f"      {step.id}: due within {within}")
-    print(f"\n{_summary(result)}")
-    return EXIT_ERRORS if result.errors else EXIT_OK
