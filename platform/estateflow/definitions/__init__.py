@@ -5,6 +5,14 @@ text written by estate admins and consultants: every problem becomes a located
 diagnostic (file, line, column, code, message, hint); nothing in a file can run code.
 """
 
+from estateflow.definitions._graph import (
+    GraphEdge,
+    GraphNode,
+    ProcedureGraph,
+    procedure_graph,
+    render_mermaid,
+    render_svg,
+)
 from estateflow.definitions._pipeline import (
     CheckResult,
     builtin_library,
@@ -48,7 +56,10 @@ __all__ = (
     "EstateSpec",
     "Expr",
     "FormSpec",
+    "GraphEdge",
+    "GraphNode",
     "HolidaysSpec",
+    "ProcedureGraph",
     "ProcedureSpec",
     "RegisterEffectSpec",
     "RegisterSpec",
@@ -62,5 +73,8 @@ __all__ = (
     "builtin_library",
     "check_paths",
     "load_bundle",
+    "procedure_graph",
+    "render_mermaid",
+    "render_svg",
     "schema_for",
 )

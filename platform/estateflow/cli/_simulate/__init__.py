@@ -23,7 +23,7 @@ from estateflow.cli._simulate._show import events_json, timeline
 from estateflow.definitions import Bundle, check_paths
 from estateflow.errors import render_all
 
-__all__ = ("load_estate", "register")
+__all__ = ("known_procedure", "load_estate", "register")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -65,7 +65,7 @@ def _simulate(args: argparse.Namespace) -> int:
     bundle = load_estate(args.estate)
     if bundle is None:
         return EXIT_USAGE
-    if not _known_procedure(bundle, args.procedure):
+    if not known_procedure(bundle, args.procedure):
         return EXIT_USAGE
     shown = args.script
     try:
@@ -114,7 +114,8 @@ def load_estate(folder: str | Path) -> Bundle | None:
     return next(iter(result.bundles.values()))
 
 
-def _known_procedure(bundle: Bundle, procedure: str) -> bool:
+def known_procedure(bundle: Bundle, procedure: str) -> bool:
+    """Whether the estate uses ``procedure``; if not, says so on stderr."""
     if procedure in bundle.procedures:
         return True
     print(
