@@ -9,6 +9,7 @@ alias is counted each time it is used, which stops a "billion laughs" file early
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -33,6 +34,7 @@ MAX_ALIAS_USES = 200
 MAX_DEPTH = 64
 
 NodePath = tuple[str | int, ...]
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,10 +294,10 @@ def _indent_of(node: ScalarNode, start: Any) -> int:
 
 
 def _line_col(text: str, index: int) -> tuple[int, int]:
-    """1-based line and column of ``text[index]``, with lines split as ``str.splitlines``
-    splits them (YAML's line breaks, and the same lines the renderer shows)."""
-    lines = (text[:index] + ".").splitlines()
-    return len(lines), len(lines[-1])
+    """1-based line and column of ``text[index]``, counting lines as the YAML reader's
+    marks do: YAML 1.2 breaks lines at LF, CRLF and CR only (not at U+2028 or U+0085)."""
+    lines = _LINE_BREAK.split(text[:index])
+    return len(lines), len(lines[-1]) + 1
 
 
 def _span(path: str, line0: int, col0: int) -> SourceSpan:
