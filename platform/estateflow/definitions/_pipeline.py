@@ -162,7 +162,7 @@ class _Run:
         for located in raw:
             if located.kind == "estate":
                 continue
-            ident = located.id or located.data.get("extends")
+            ident = located.id or _extends(located)
             if not ident:
                 self.add(
                     [
@@ -201,7 +201,7 @@ class _Run:
             if ident in done:
                 return done[ident]
             located = by_key[key]
-            parent_id = located.data.get("extends")
+            parent_id = _extends(located)
             if parent_id is None:
                 done[ident] = located
                 return located
@@ -371,6 +371,12 @@ def _guess_kind(data: dict) -> str | None:
     if "region" in data or "timezone" in data:
         return "estate"
     return None
+
+
+def _extends(located: Located) -> str | None:
+    """The id a definition builds on; the schema reports an ``extends`` that is no text."""
+    value = located.data.get("extends")
+    return value if isinstance(value, str) else None
 
 
 def _with_children(wanted: Iterable[str], layer: _Layer) -> set[str]:
