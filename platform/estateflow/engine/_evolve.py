@@ -197,6 +197,43 @@ def _child_started(case: CaseState, e: Event) -> CaseState:
     return _task(case, e.payload["task_id"], child=e.payload["child"])
 
 
+def _migrated(case: CaseState, e: Event) -> CaseState:
+    """Another bundle now runs the case: rename the steps its tasks, fork activations and
+    step records refer to. A renamed record replaces one already under the new name only
+    when it is the later of the two."""
+    mapping = e.payload.get("mapping") or {}
+    if not mapping:
+        return case
+
+    def rename(step: str) -> str:
+        return mapping.get(step, step)
+
+    tasks = tuple(replace(t, step=rename(t.step)) if t.step in mapping else t for t in case.tasks)
+    activations = {
+        k: replace(
+            a,
+            branches=tuple(rename(b) for b in a.branches),
+            arrived=frozenset(rename(s) for s in a.arrived),
+        )
+        for k, a in case.activations.items()
+    }
+    steps = {k: v for k, v in case.steps.items() if k not in mapping}
+    for old, record in case.steps.items():
+        if old in mapping:
+            held = steps.get(mapping[old])
+            later = not (held and held.get("at") and record.get("at")) or (
+                record["at"] >= held["at"]
+            )
+            if later:
+                steps[mapping[old]] = record
+    return replace(
+        case,
+        tasks=tasks,
+        activations=MappingProxyType(activations),
+        steps=MappingProxyType(steps),
+    )
+
+
 _HANDLERS: dict[str, Callable[[CaseState, Event], CaseState]] = {
     "TaskOpened": _opened,
     "TaskSkipped": _skipped,
@@ -223,6 +260,7 @@ _HANDLERS: dict[str, Callable[[CaseState, Event], CaseState]] = {
     "ChildStarted": _child_started,
     "ChildFinished": _child_done,
     "CaseClosed": _case_closed,
+    "CaseMigrated": _migrated,
     # Recorded for the log and for services, with no change to the case itself:
     # Notified, RegisterChanged, ChildRequested.
 }
