@@ -9,8 +9,9 @@ and every problem of every file is reported, sorted by position.
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
@@ -80,6 +81,8 @@ class _Run:
     # -- reporting and reading -----------------------------------------------------------
     def add(self, diagnostics: Iterable[Diagnostic]) -> None:
         for d in diagnostics:
+            if not (d.message.isprintable() and (d.hint or "").isprintable()):
+                d = replace(d, message=_escaped(d.message), hint=d.hint and _escaped(d.hint))
             key = (d.span.sort_key(), d.code, d.message)
             if key not in self.seen:
                 self.seen.add(key)
@@ -371,6 +374,21 @@ def _guess_kind(data: dict) -> str | None:
     if "region" in data or "timezone" in data:
         return "estate"
     return None
+
+
+#: Characters a message shows escaped: controls (ESC sequences drive the terminal), line
+#: and paragraph separators (a message is one line), format characters (bidi overrides).
+_ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def _escaped(text: str) -> str:
+    """``text`` with author-written characters that would break a one-line message escaped."""
+    return "".join(
+        ch.encode("unicode_escape", "backslashreplace").decode("ascii")
+        if unicodedata.category(ch) in _ESCAPED_CATEGORIES
+        else ch
+        for ch in text
+    )
 
 
 def _extends(located: Located) -> str | None:
