@@ -266,6 +266,12 @@ def test_an_action_not_allowed_says_why(tmp_path, capsys):
             "the clock is at 2026-09-24T10:00:00+08:00; it only moves on",
         ),
         ("- expect: {}\n", 0, "'expect' needs something to check"),
+        ("- expect: {status: done}\n", 0, "'status' is 'open' or 'closed'"),
+        (
+            "- expect:\n    events: {DeadlineMissed: one}\n",
+            1,
+            "'DeadlineMissed' needs a count, not 'one'",
+        ),
         (
             "- expect: {case: repair, open: []}\n",
             0,

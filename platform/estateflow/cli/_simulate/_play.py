@@ -50,10 +50,7 @@ def play(script: Script, bundle: Bundle) -> Played:
             played.errors.extend((stop.line, m) for m in stop.messages)
             break
         except Invalid as exc:
-            lines = getattr(step, "lines", {})
-            for name, messages in exc.errors.items():
-                line = lines.get(name) or lines.get("") or step.line
-                played.errors.extend((line, f"field '{name}': {m}") for m in messages)
+            played.errors.extend(_form_errors(step, exc))
             break
         except EstateFlowError as exc:
             played.errors.append((step.line, str(exc)))
@@ -61,6 +58,19 @@ def play(script: Script, bundle: Bundle) -> Played:
         if played.failures:
             break
     return played
+
+
+def _form_errors(step: ScriptStep, exc: Invalid) -> list[tuple[int, str]]:
+    """A message per field, at the field's line in the script if it is written there."""
+    if isinstance(step, StartStep | ActStep):
+        lines, where, lead = step.lines, step.form_line, ""
+    else:  # a timer or escalation ran an action whose form nobody filled
+        lines, where, lead = {}, step.line, "an automatic action's form: "
+    return [
+        (lines.get(name, where), f"{lead}field '{name}': {message}")
+        for name, messages in exc.errors.items()
+        for message in messages
+    ]
 
 
 class _Stop(Exception):

@@ -87,6 +87,8 @@ class StartStep:
     actor: str
     form: Mapping[str, Any] | None
     name: str | None
+    form_line: int
+    """Where the form is written (or the step, without one)."""
     lines: Mapping[str, int]
     """The line of each form field written in the script."""
 
@@ -99,6 +101,7 @@ class ActStep:
     action: str
     actor: str
     form: Mapping[str, Any] | None
+    form_line: int
     lines: Mapping[str, int]
 
 
@@ -191,8 +194,9 @@ def _scalar(node: ScalarNode) -> Any:
     if tag.endswith(":bool"):
         return value.lower() == "true"
     if tag.endswith(":int"):
+        text = value.replace("_", "")
         try:
-            return int(value.replace("_", ""), 0)
+            return int(text, 0) if text[1:2] in ("x", "o", "X", "O") else int(text)
         except ValueError:
             return value
     if tag.endswith(":float"):
@@ -377,10 +381,8 @@ class _Reader:
         form = body.get("form")
         if form is not None and not isinstance(form, dict):
             raise self.fail((*where, "form"), "'form' must map field ids to values")
-        lines = MappingProxyType(
-            {k: self.line((*where, "form", k)) for k in (form or {})}
-            | {"": self.line((*where, "form"))}
-        )
+        lines = MappingProxyType({k: self.line((*where, "form", k)) for k in (form or {})})
+        form_line = self.line((*where, "form"))
         if kind == "start":
             procedure = self.text(
                 (*where, "procedure"), body.get("procedure", self.procedure), "'procedure'"
@@ -396,14 +398,27 @@ class _Reader:
                     raise self.fail((*where, "case"), f"a case is already called '{case}'")
                 self.names.add(case)
             return StartStep(
-                line=line, procedure=procedure, actor=actor, form=form, name=case, lines=lines
+                line=line,
+                procedure=procedure,
+                actor=actor,
+                form=form,
+                name=case,
+                form_line=form_line,
+                lines=lines,
             )
         step = self.text((*where, "step"), self.required(where, body, "step", "'act'"), "'step'")
         action = self.text(
             (*where, "action"), self.required(where, body, "action", "'act'"), "'action'"
         )
         return ActStep(
-            line=line, case=case, step=step, action=action, actor=actor, form=form, lines=lines
+            line=line,
+            case=case,
+            step=step,
+            action=action,
+            actor=actor,
+            form=form,
+            form_line=form_line,
+            lines=lines,
         )
 
     def actor(self, where: NodePath, body: dict, kind: str) -> str:
@@ -437,11 +452,18 @@ class _Reader:
         checks = {k: v for k, v in body.items() if k != "case"}
         if not checks:
             raise self.fail(where, "'expect' needs something to check")
-        if "open" in checks and not isinstance(checks["open"], list):
+        if "open" in checks and not (
+            isinstance(checks["open"], list) and all(isinstance(s, str) for s in checks["open"])
+        ):
             raise self.fail((*where, "open"), "'open' must be a list of steps")
+        if "status" in checks and checks["status"] not in ("open", "closed"):
+            raise self.fail((*where, "status"), "'status' is 'open' or 'closed'")
         for key in ("data", "due", "warn", "assignee", "events"):
             if key in checks and not isinstance(checks[key], dict):
                 raise self.fail((*where, key), f"'{key}' must be a mapping")
+        for kind, count in (checks.get("events") or {}).items():
+            if type(count) is not int or count < 0:
+                raise self.fail((*where, "events", kind), f"'{kind}' needs a count, not {count!r}")
         for key in ("due", "warn"):
             for step, value in (checks.get(key) or {}).items():
                 at = (*where, key, step)

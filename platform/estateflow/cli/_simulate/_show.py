@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from estateflow.cli._simulate._play import Played, local_zone
 from estateflow.definitions import Bundle
-from estateflow.engine import Recorded, Simulation
+from estateflow.engine import Event, Recorded, Simulation
 
 #: Events marked with '!' in the timeline: a clock ran out or nearly did.
 ESCALATIONS = frozenset(
@@ -38,13 +38,14 @@ def _deadline(label: str, due: Any, at: datetime, zone: ZoneInfo) -> str:
     return f"{label} {shown} ({relative})"
 
 
-def _step_of(sim: Simulation, entry: Recorded) -> str:
-    payload = entry.event.payload
+def _step_of(sim: Simulation, case_id: str, event: Event) -> str:
+    """The step an event is about: named in it, or the step of the task it names."""
+    payload = event.payload
     if payload.get("step"):
         return str(payload["step"])
     task_id = payload.get("task_id")
     if task_id:
-        task = sim.cases[entry.case_id].task(task_id)
+        task = sim.cases[case_id].task(task_id)
         return task.step if task else str(task_id)
     return ""
 
@@ -137,7 +138,7 @@ def timeline(played: Played, bundle: Bundle) -> str:
                 "!" if _escalation(entry) else " ",
                 entry.number,
                 entry.event.type,
-                _step_of(sim, entry) or "-",
+                _step_of(sim, entry.case_id, entry.event) or "-",
                 entry.event.actor or "-",
                 _details(sim, entry),
             )
@@ -181,8 +182,7 @@ def _paths(sim: Simulation) -> list[str]:
             parent_id = case.parent.split("/", 1)[0]
             origin = f", spawned by {sim.cases[parent_id].number}"
         missed = [
-            f"{_step_of(sim, Recorded(case_id=case_id, number=case.number, event=e)) or 'case'}"
-            f" at {_clock(e.at.astimezone(local_zone(sim)))}"
+            f"{_step_of(sim, case_id, e) or 'case'} at {_clock(e.at.astimezone(local_zone(sim)))}"
             for e in sim.events[case_id]
             if e.type in ("DeadlineMissed", "CaseDeadlineMissed")
         ]
@@ -202,7 +202,7 @@ def events_json(sim: Simulation) -> list[dict[str, Any]]:
             "type": entry.event.type,
             "at": entry.event.at.isoformat(),
             "actor": entry.event.actor,
-            "step": _step_of(sim, entry) or None,
+            "step": _step_of(sim, entry.case_id, entry.event) or None,
             "payload": _jsonable(entry.event.payload),
         }
         for entry in sim.log
