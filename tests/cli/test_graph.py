@@ -148,7 +148,7 @@ def drawn(svg: str) -> tuple[ET.Element, list[ET.Element], Counter]:
     nodes = [g for g in root.iter(f"{SVG}g") if "node" in g.get("class", "").split()]
     edges = Counter(
         (
-            g.get("data-from").replace("_start", ""),
+            "" if g.get("data-from") == "_start" else g.get("data-from"),
             g.get("data-to"),
             g.get("data-action", ""),
         )
@@ -173,6 +173,16 @@ def boxes(root: ET.Element) -> dict[str, tuple[float, float, float, float]]:
     return out
 
 
+def overlapping(root: ET.Element) -> list[tuple[str, str]]:
+    placed = list(boxes(root).items())
+    return [
+        (a, b)
+        for n, (a, (x0, y0, x1, y1)) in enumerate(placed)
+        for b, (a0, b0, a1, b1) in placed[n + 1 :]
+        if not (x1 <= a0 or a1 <= x0 or y1 <= b0 or b1 <= y0)
+    ]
+
+
 # -- Mermaid -----------------------------------------------------------------------------------
 def test_mermaid_of_a_small_procedure_is_the_golden_text(mini):
     bundle = load_bundle(mini)
@@ -189,27 +199,23 @@ def test_mermaid_labels_follow_the_language_and_fall_back_to_ids(mini):
 
 
 # -- SVG -------------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "procedure", ["complaint", "repair", "repair-callback", "work-permit", "visitor", "owner-card"]
-)
-def test_svg_has_a_node_per_step_and_an_edge_per_transition(sunshine, procedure):
-    proc = sunshine.procedures[procedure]
-    svg = render_svg(procedure_graph(proc, sunshine.estate, "zh-Hant"))
-    root, nodes, edges = drawn(svg)
-    assert root.tag == f"{SVG}svg"
-    assert sorted(n.get("data-step") for n in nodes) == sorted(proc.steps)
-    assert edges == transitions(proc)
+def test_svg_has_a_node_per_step_and_an_edge_per_transition_and_no_overlaps(sunshine):
+    assert len(sunshine.procedures) >= 6
+    for proc in sunshine.procedures.values():
+        svg = render_svg(procedure_graph(proc, sunshine.estate, "zh-Hant"))
+        root, nodes, edges = drawn(svg)
+        assert root.tag == f"{SVG}svg"
+        assert sorted(n.get("data-step") for n in nodes) == sorted(proc.steps), proc.id
+        assert edges == transitions(proc), proc.id
+        assert not overlapping(root), proc.id
 
 
 @pytest.mark.parametrize("procedure", ["fork-loop", "clocks", "queue"])
-def test_svg_boxes_never_overlap_and_loops_still_get_their_edges(lab, procedure):
+def test_svg_of_loops_and_timers_keeps_every_edge_and_no_box_overlaps(lab, procedure):
     proc = lab.procedures[procedure]
     root, _, edges = drawn(render_svg(procedure_graph(proc, lab.estate, "en")))
     assert edges == transitions(proc)
-    placed = list(boxes(root).values())
-    for n, (x0, y0, x1, y1) in enumerate(placed):
-        for a0, b0, a1, b1 in placed[n + 1 :]:
-            assert x1 <= a0 or a1 <= x0 or y1 <= b0 or b1 <= y0
+    assert not overlapping(root)
 
 
 def test_svg_of_the_complaint_shows_forks_joins_deadlines_and_outcomes(sunshine):

@@ -258,9 +258,41 @@ class _Layout:
                 self.settle(layer, self.pulled(layer, (self.down,)))
         for layer in layers:
             self.settle(layer, self.pulled(layer, (self.up, self.down)))
+        self.straighten(layers)
         least = min((self.x[v] - self.left[v] for v in self.x), default=0.0)
         for v in self.x:
             self.x[v] += MARGIN - least
+
+    def straighten(self, layers: list[list[str]]) -> None:
+        """Line up each long edge's points on one x where its neighbours leave room, so it
+        runs straight instead of wavering from rank to rank."""
+        index = {v: (r, n) for r, layer in enumerate(layers) for n, v in enumerate(layer)}
+        for chain in self.chains.values():
+            points = chain[1:-1]
+            if len(points) < 2:
+                continue
+            room = [self.room(layers, *index[p]) for p in points]
+            low, high = max(r[0] for r in room), min(r[1] for r in room)
+            if low > high:
+                continue
+            xs = sorted(self.x[p] for p in points)
+            middle = min(max(xs[len(xs) // 2], low), high)
+            for p in points:
+                self.x[p] = middle
+
+    def room(self, layers: list[list[str]], rank: int, n: int) -> tuple[float, float]:
+        """How far a point may move left and right without crowding its neighbours."""
+        layer, node = layers[rank], layers[rank][n]
+        low, high = float("-inf"), float("inf")
+        if n > 0:
+            left = layer[n - 1]
+            gap = GAP_POINT if left in self.boxes else GAP_POINTS
+            low = self.x[left] + self.right[left] + gap + self.left[node]
+        if n + 1 < len(layer):
+            right = layer[n + 1]
+            gap = GAP_POINT if right in self.boxes else GAP_POINTS
+            high = self.x[right] - self.left[right] - gap - self.right[node]
+        return low, high
 
     def pulled(self, layer: list[str], sides: tuple[Mapping[str, list[str]], ...]) -> dict:
         wanted = {}
