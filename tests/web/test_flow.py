@@ -94,4 +94,4 @@ async def test_act_through_the_case_page(client):
     )
     assert done.status_code == 303
     page = await client.get(case_url)
-    assert "dispatch on forward" in page.text
+    assert "dispatch on 轉呈當事部門" in page.text  # the step's title, in the estate's language

@@ -452,7 +452,7 @@ async def _case_page(
         case=view,
         tasks=tasks,
         data=case_data(bundle, view, visit.lang),
-        timeline=timeline(bundle, events, visit.lang),
+        timeline=timeline(bundle, events, visit.lang, view.procedure),
         children=children,
         conflict=conflict,
     )
@@ -607,18 +607,16 @@ async def form_state(
         await _state(request).sessions.save_draft(_draft_key(visit, case, task), estate_id, raw)
     touched = {k: v for k, v in state.errors.items() if raw.get(k) not in (None, "", [])}
     values = {**as_inputs(form.fields, state.values), **raw}
-    context = _base(
-        visit,
-        estate=estate,
-        user=member.user,
-        form=form,
+    shown = set(submitted.getall("_shown", []))
+    html = _UPDATES.render(
+        specs=form.fields,
         values=values,
         errors=touched,
         state=state,
         lang=visit.lang,
+        estate=estate,
+        shown=shown,
     )
-    element = f"form-fields-{task}" if task else "form-fields"
-    html = _FIELDS_TEMPLATE.render(**context, element=element, action=str(request.url))
     return _finish(request, visit, Response(content=html, media_type="text/html"))
 
 
@@ -626,11 +624,10 @@ from jinja2 import Template  # noqa: E402  (kept beside its one use)
 
 from estateflow.web._render import _ENV  # noqa: E402
 
-_FIELDS_TEMPLATE: Template = _ENV.from_string(
+#: The out-of-band updates after a change: inputs being typed in are never replaced.
+_UPDATES: Template = _ENV.from_string(
     '{% import "macros/fields.html" as fields %}'
-    '<div id="{{ element }}" hx-post="{{ action }}" hx-trigger="change" hx-target="this" '
-    'hx-swap="outerHTML" hx-include="closest form">'
-    "{{ fields.render_all(form.fields, values, errors, state, lang, estate) }}</div>"
+    "{{ fields.updates(specs, values, errors, state, lang, estate, shown) }}"
 )
 
 

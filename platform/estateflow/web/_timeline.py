@@ -88,8 +88,16 @@ _QUIET = {
 }
 
 
-def timeline(bundle: Bundle, events: Sequence[Event], lang: str) -> list[dict[str, str]]:
+def timeline(
+    bundle: Bundle, events: Sequence[Event], lang: str, procedure: str | None = None
+) -> list[dict[str, str]]:
     zone = ZoneInfo(bundle.estate.timezone)
+    steps = bundle.procedures[procedure].steps if procedure in bundle.procedures else {}
+
+    def title(step_id: str) -> str:
+        step = steps.get(step_id)
+        return f.label_text(step.title, lang, fallback=step_id) if step else step_id
+
     out = []
     for event in events:
         if event.type in _QUIET:
@@ -98,13 +106,13 @@ def timeline(bundle: Bundle, events: Sequence[Event], lang: str) -> list[dict[st
         payload = event.payload
         step = payload.get("step") or str(payload.get("task_id") or "").rsplit("-", 1)[0]
         if event.type == "ActionTaken":
-            what = f"{payload.get('action')} on {step}"
+            what = f"{payload.get('action')} on {title(step)}"
         elif event.type == "Notified":
             what = f"notified {', '.join(payload.get('roles', []))} ({payload.get('reason')})"
         elif event.type == "CaseClosed":
             what = f"closed: {payload.get('outcome')}"
         elif step:
-            what = f"{what}: {step}"
+            what = f"{what}: {title(step)}"
         out.append(
             {
                 "at": event.at.astimezone(zone).strftime("%m-%d %H:%M"),
