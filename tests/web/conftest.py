@@ -14,6 +14,18 @@ from tests.scenarios.conftest import THU_0924_1000
 from tests.services.conftest import SUNSHINE, FakeClock
 
 PASSWORD = "correct horse battery"
+#: A valid complaint intake as the start form posts it.
+INTAKE_FORM = {
+    "f.unit": "T1-12A",
+    "f.complainant": "陳國棟",
+    "f.relation": "owner",
+    "f.phone": "9123 4567",
+    "f.channel": "phone",
+    "f.received_at": "2026-09-24T10:00",
+    "f.severity": "major",
+    "f.summary": "走廊燈壞了三天",
+    "f.repeated_back": "on",
+}
 PEOPLE = {
     "wychan": ("陳穎欣", ["front_desk"]),
     "kflee": ("李家輝", ["cs_supervisor"]),

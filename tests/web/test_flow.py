@@ -6,21 +6,11 @@ import re
 
 import pytest
 
-from tests.web.conftest import csrf_of, sign_in
+from tests.web.conftest import INTAKE_FORM, csrf_of, sign_in
 
 pytestmark = pytest.mark.anyio
 
-INTAKE = {
-    "f.unit": "T1-12A",
-    "f.complainant": "陳國棟",
-    "f.relation": "owner",
-    "f.phone": "9123 4567",
-    "f.channel": "phone",
-    "f.received_at": "2026-09-24T10:00",
-    "f.severity": "major",
-    "f.summary": "走廊燈壞了三天",
-    "f.repeated_back": "on",
-}
+INTAKE = INTAKE_FORM
 
 
 async def test_anonymous_visitor_is_sent_to_sign_in(client):
