@@ -99,3 +99,16 @@ async def test_the_fault_hook_is_refused_outside_tests(services, monkeypatch):
     monkeypatch.delenv("ESTATEFLOW_TESTING", raising=False)
     with pytest.raises(ValueError, match="test-only"):
         await run_worker(services, until_idle=True, exit_after=1)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+async def test_a_case_another_worker_holds_is_skipped_not_fired(services, clock, db_url):
+    [case_id] = await start_complaints(services, 1)
+    clock.advance(minutes=11)
+    async with services.store.unit_of_work(writes=True) as uow:
+        assert await uow.lock_case("sunshine", case_id) is not None
+        held = await fire_due_round(services)
+    assert (held.due, held.fired, held.skipped) == (1, 0, 1)
+    free = await fire_due_round(services)
+    assert (free.fired, free.cases, free.skipped) == (2, 1, 0)
