@@ -9,7 +9,7 @@ from litestar.testing import AsyncTestClient
 
 from estateflow.services import Services, hash_password
 from estateflow.store import open_store
-from estateflow.web import create_app
+from estateflow.web import Settings, create_app
 from tests.scenarios.conftest import THU_0924_1000
 from tests.services.conftest import SUNSHINE, FakeClock
 
@@ -61,8 +61,9 @@ async def services(tmp_path, clock):
 
 
 @pytest.fixture
-async def client(services):
-    async with AsyncTestClient(app=create_app(services)) as client:
+async def client(services, tmp_path):
+    app = create_app(services, settings=Settings(files=tmp_path / "files"))
+    async with AsyncTestClient(app=app) as client:
         yield client
 
 

@@ -7,6 +7,7 @@ and never import Piccolo, Litestar or asyncio's loop machinery beyond ``async de
 
 from estateflow.services._accounts import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from estateflow.services._bundles import bundle_hash, compile_sources
+from estateflow.services._files import MAX_PHOTO_SIDE, Attachments, UploadRefused, sniff
 from estateflow.services._services import Clock, Services, system_clock
 from estateflow.services._sessions import (
     IDLE_TIMEOUT,
@@ -35,7 +36,9 @@ __all__ = (
     "IDLE_TIMEOUT",
     "LOGIN_FAILURES",
     "LOGIN_WINDOW",
+    "MAX_PHOTO_SIDE",
     "MIN_PASSWORD_LENGTH",
+    "Attachments",
     "CaseMigration",
     "CaseView",
     "Clock",
@@ -50,6 +53,7 @@ __all__ = (
     "Sessions",
     "StoreError",
     "TaskView",
+    "UploadRefused",
     "bundle_hash",
     "compile_sources",
     "fire_due_round",
@@ -57,6 +61,7 @@ __all__ = (
     "migrate_cases",
     "next_due_moment",
     "send_notifications",
+    "sniff",
     "system_clock",
     "verify_password",
 )

@@ -38,7 +38,15 @@ from estateflow.errors import (
     NotFound,
     render_all,
 )
-from estateflow.services import CaseView, LoginRefused, Services, Sessions, SessionView
+from estateflow.services import (
+    Attachments,
+    CaseView,
+    LoginRefused,
+    Services,
+    Sessions,
+    SessionView,
+    UploadRefused,
+)
 from estateflow.web._forms import as_inputs, collect
 from estateflow.web._render import render
 from estateflow.web._timeline import case_data, countdown, timeline
@@ -61,10 +69,17 @@ SECURITY_HEADERS = {
 }
 
 
+def _default_files() -> Path:
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return Path(os.environ.get("ESTATEFLOW_FILES") or base / "estateflow" / "files")
+
+
 @dataclass
 class Settings:
     secure_cookies: bool = False
     """Send the session cookie over HTTPS only (on behind a TLS proxy)."""
+    files: Path = field(default_factory=_default_files)
+    """Where uploaded files and photos are kept (``$ESTATEFLOW_FILES``)."""
 
 
 @dataclass
@@ -160,6 +175,38 @@ async def _member(request: Request, visit: Visit, estate_id: str) -> Member | No
     bundle = await services.published_bundle(estate_id)
     visit.lang = bundle.estate.locale
     return Member(actor=actor, bundle=bundle, user={"name": actor.name or actor.username})
+
+
+async def _uploads(
+    request: Request, estate_id: str, specs: Mapping[str, Any], submitted: Any
+) -> tuple[dict[str, Any], dict[str, tuple[str, ...]]]:
+    """File and photo fields: new uploads checked and stored, earlier ones kept."""
+    attachments: Attachments = _state(request).attachments
+    values: dict[str, Any] = {}
+    errors: dict[str, tuple[str, ...]] = {}
+    for spec in specs.values():
+        if spec.type not in ("file", "photo"):
+            continue
+        upload = submitted.get(f"f.{spec.id}")
+        if upload is not None and getattr(upload, "filename", ""):
+            data = await upload.read()
+            try:
+                values[spec.id] = attachments.save(
+                    estate_id,
+                    data,
+                    upload.filename,
+                    photo=spec.type == "photo",
+                    accept=spec.accept,
+                    max_size=spec.max_size,
+                )
+            except UploadRefused as refused:
+                errors[spec.id] = (str(refused),)
+            continue
+        kept = str(submitted.get(f"f.{spec.id}.keep") or "")
+        meta = attachments.describe(estate_id, kept) if kept else None
+        if meta is not None:
+            values[spec.id] = meta
+    return values, errors
 
 
 # -- sign in and out ------------------------------------------------------------------------
@@ -374,11 +421,15 @@ async def start_case(
     if not _csrf_ok(visit, request, submitted):
         context["error"] = "This form had expired. Nothing was saved: check it and submit again."
         return _finish(request, visit, render(request, "start.html", context))
+    files, refused_files = await _uploads(request, estate_id, form.fields, submitted)
+    raw.update(files)
     services: Services = _state(request).services
     try:
+        if refused_files:
+            raise Invalid(refused_files)
         view = await services.start_case(estate_id, proc.id, raw, actor=member.actor)
     except Invalid as invalid:
-        context["errors"] = invalid.errors
+        context["errors"] = {**invalid.errors, **refused_files}
         context["error"] = "Please correct the marked fields."
         return _finish(request, visit, render(request, "start.html", context))
     return _finish(
@@ -507,12 +558,18 @@ async def act(
         version = int(str(submitted.get("version") or ""))
     except ValueError:
         version = None
+    files, refused_files = await _uploads(
+        request, estate_id, form.fields if form else {}, submitted
+    )
+    raw.update(files)
     try:
+        if refused_files:
+            raise Invalid(refused_files)
         await services.take_action(
             estate_id, case_id, task_id, action, raw, actor=member.actor, expected_version=version
         )
     except Invalid as invalid:
-        refused["errors"] = invalid.errors
+        refused["errors"] = {**invalid.errors, **refused_files}
         page = await _case_page(
             request,
             visit,
@@ -631,6 +688,28 @@ _UPDATES: Template = _ENV.from_string(
 )
 
 
+@get("/e/{estate_id:str}/files/{digest:str}")
+async def file(request: Request, estate_id: FromPath[str], digest: FromPath[str]) -> Response:
+    """An uploaded file, to members of its estate only, never run or sniffed as a page."""
+    visit = await _visit(request)
+    member = await _member(request, visit, estate_id)
+    if member is None:
+        return _finish(request, visit, _login_redirect(request))
+    attachments: Attachments = _state(request).attachments
+    found = attachments.read(estate_id, digest)
+    if found is None:
+        raise NotFound("no such file")
+    data, meta = found
+    inline = meta["type"] in ("image/jpeg", "image/png", "image/gif", "image/webp")
+    disposition = "inline" if inline else "attachment"
+    headers = {
+        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(meta['name'])}",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Cache-Control": "private, max-age=3600",
+    }
+    return _finish(request, visit, Response(content=data, media_type=meta["type"], headers=headers))
+
+
 @get("/health")
 async def health(request: Request) -> Response:
     services: Services = _state(request).services
@@ -708,6 +787,7 @@ def create_app(services: Services, *, settings: Settings | None = None) -> Lites
             act,
             claim,
             form_state,
+            file,
             health,
             create_static_files_router(path="/static", directories=[STATIC]),
         ],
@@ -725,4 +805,5 @@ def create_app(services: Services, *, settings: Settings | None = None) -> Lites
     app.state.services = services
     app.state.sessions = Sessions(services.store, services.clock)
     app.state.settings = settings or Settings()
+    app.state.attachments = Attachments(app.state.settings.files)
     return app

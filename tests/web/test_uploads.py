@@ -1,0 +1,94 @@
+"""Photos are cleaned and scaled down; files are checked by content and kept per estate."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from tests.web.conftest import csrf_of, sign_in
+
+pytestmark = pytest.mark.anyio
+
+REPAIR = {
+    "f.origin": "client",
+    "f.kind": "repair",
+    "f.unit": "T1-12A",
+    "f.requester": "陳國棟",
+    "f.phone": "9123 4567",
+    "f.trade": "electrical",
+    "f.detail": "走廊燈不亮",
+}
+
+
+def jpeg_with_location(size=(3000, 2000)) -> bytes:
+    image = Image.new("RGB", size, (200, 120, 40))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x0110] = "Model X"  # Model
+    exif[0x8825] = {2: (22.0, 17.0, 0.0), 4: (114.0, 10.0, 0.0)}  # GPS: where it was taken
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+async def start_repair(client, files):
+    form = await client.get("/e/sunshine/start/repair")
+    return await client.post(
+        "/e/sunshine/start/repair",
+        data={**REPAIR, "csrf": csrf_of(form.text)},
+        files=files,
+        follow_redirects=False,
+    )
+
+
+async def test_photo_loses_its_exif_and_is_scaled_down(client, services):
+    await sign_in(client, "wychan")
+    original = jpeg_with_location()
+    assert Image.open(io.BytesIO(original)).getexif()  # the original does carry EXIF
+    response = await start_repair(client, {"f.photo": ("light.jpg", original, "image/jpeg")})
+    assert response.status_code == 303, response.text
+    case_id = response.headers["location"].rsplit("/", 1)[1]
+    view = await services.get_case("sunshine", case_id, actor=_desk())
+    ref = view.data["photo"]
+    served = await client.get(f"/e/sunshine/files/{ref['sha256']}")
+    assert served.status_code == 200
+    assert served.headers["content-type"].startswith("image/jpeg")
+    assert served.headers["x-content-type-options"] == "nosniff"
+    assert "sandbox" in served.headers["content-security-policy"]
+    stored = Image.open(io.BytesIO(served.content))
+    assert max(stored.size) == 1600
+    assert not stored.getexif()
+
+
+async def test_a_disguised_file_is_refused_and_the_form_keeps_what_was_typed(client):
+    await sign_in(client, "wychan")
+    response = await start_repair(
+        client, {"f.photo": ("photo.jpg", b"#!/bin/sh\nrm -rf /\n", "image/jpeg")}
+    )
+    assert response.status_code == 200
+    assert "this is not a photo" in response.text
+    assert "走廊燈不亮" in response.text
+
+
+async def test_files_are_not_served_through_another_estate(client, services):
+    from tests.conftest import REPO
+
+    await services.publish_estate(REPO / "examples" / "tower")
+    await services.grant("wychan", "tower", ["front_desk"])
+    await sign_in(client, "wychan")
+    response = await start_repair(
+        client, {"f.photo": ("light.jpg", jpeg_with_location((400, 300)), "image/jpeg")}
+    )
+    case_id = response.headers["location"].rsplit("/", 1)[1]
+    view = await services.get_case("sunshine", case_id, actor=_desk())
+    digest = view.data["photo"]["sha256"]
+    assert (await client.get(f"/e/sunshine/files/{digest}")).status_code == 200
+    assert (await client.get(f"/e/tower/files/{digest}")).status_code == 404
+
+
+def _desk():
+    from estateflow.engine import Actor
+
+    return Actor(username="wychan", roles=frozenset({"front_desk"}))
