@@ -85,3 +85,22 @@ async def test_act_through_the_case_page(client):
     assert done.status_code == 303
     page = await client.get(case_url)
     assert "dispatch on 轉呈當事部門" in page.text  # the step's title, in the estate's language
+
+
+async def test_inbox_search_finds_traditional_titles_typed_in_simplified(client):
+    await sign_in(client, "wychan")
+    form = await client.get("/e/sunshine/start/complaint")
+    await client.post("/e/sunshine/start/complaint", data={**INTAKE, "csrf": csrf_of(form.text)})
+    await client.post("/logout", data={"csrf": csrf_of(form.text)})
+    await sign_in(client, "kflee")
+    simplified = await client.get("/e/sunshine/", params={"q": "转呈"})  # the step is 轉呈當事部門
+    assert "TS-2026-000001" in simplified.text
+    unrelated = await client.get("/e/sunshine/", params={"q": "维修"})
+    assert "TS-2026-000001" not in unrelated.text
+    htmx = await client.get(
+        "/e/sunshine/",
+        params={"q": "转呈"},
+        headers={"HX-Request": "true", "HX-Target": "task-rows"},
+    )
+    assert htmx.text.lstrip().startswith('<div id="task-rows"')  # only the rows block
+    assert "<html" not in htmx.text

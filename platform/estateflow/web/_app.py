@@ -49,6 +49,7 @@ from estateflow.services import (
 )
 from estateflow.web._forms import as_inputs, collect
 from estateflow.web._render import render
+from estateflow.web._search import fold
 from estateflow.web._timeline import case_data, countdown, timeline
 
 STATIC = Path(__file__).parent / "static"
@@ -284,7 +285,7 @@ async def inbox(
     tasks = await services.inbox(estate_id, actor=member.actor)
     now = services.clock()
     rows = []
-    needle = q.strip().lower()
+    needle = fold(q.strip())
     for task in tasks:
         text, state = countdown(member.bundle, task, now)
         if show == "mine" and task.assignee != member.actor.username:
@@ -330,7 +331,7 @@ def _haystack(task: Any) -> str:
         *task.step_title.values(),
         *task.procedure_title.values(),
     ]
-    return " ".join(parts).lower()
+    return fold(" ".join(parts))
 
 
 # -- starting a case --------------------------------------------------------------------------
