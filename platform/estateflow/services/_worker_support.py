@@ -97,10 +97,15 @@ async def fire_due_round(
 
 
 async def _fire_case(services: Services, estate_id: str, case_id: str, now: datetime) -> int | None:
-    """As :meth:`Services._fire_case`, but None when another worker holds the case."""
+    """As :meth:`Services._fire_case`, but None when another worker holds the case, and
+    cheap when another worker has fired it since the due list was read."""
     async with services.store.unit_of_work(writes=True) as uow:
-        if await uow.lock_case(estate_id, case_id) is None:
+        row = await uow.lock_case(estate_id, case_id)
+        if row is None:
             return None
+        moment = engine.next_due_at(engine.case_from_dict(row.state))
+        if moment is None or moment > now:
+            return 0  # fired by another worker since the list was read: nothing to load
         work = _Work(services, uow, None)
         touched = await work.load(estate_id, case_id)
         work.ctx = await services._context(uow, touched.bundle, touched.case.procedure, now)
