@@ -104,3 +104,25 @@ async def test_inbox_search_finds_traditional_titles_typed_in_simplified(client)
     )
     assert htmx.text.lstrip().startswith('<div id="task-rows"')  # only the rows block
     assert "<html" not in htmx.text
+
+
+async def test_notifications_page_lists_what_was_sent_to_my_roles(client, services, clock):
+    await sign_in(client, "wychan")
+    form = await client.get("/e/sunshine/start/complaint")
+    await client.post("/e/sunshine/start/complaint", data={**INTAKE, "csrf": csrf_of(form.text)})
+    clock.advance(minutes=11)
+    await services.fire_due()  # the forwarding deadline of a major complaint is missed
+    await client.post("/logout", data={"csrf": csrf_of(form.text)})
+    await sign_in(client, "kflee")
+    page = await client.get("/e/sunshine/notifications")
+    assert "TS-2026-000001" in page.text
+    assert "deadline missed" in page.text
+
+
+async def test_unit_and_staff_fields_offer_the_estates_units_and_people(client, services):
+    await services.add_register_rows("sunshine", "members", [{"unit": "T3-9C", "name": "甲"}])
+    await sign_in(client, "wychan")
+    page = await client.get("/e/sunshine/start/complaint")
+    assert 'list="dl-units"' in page.text
+    assert '<option value="T3-9C">' in page.text
+    assert '<option value="kflee">李家輝</option>' in page.text

@@ -15,6 +15,7 @@ from typing import Any
 from estateflow.services._accounts import verify_password
 from estateflow.store import Store
 from estateflow.store import web as rows
+from estateflow.store import web as rows_
 
 #: A session unused for this long is signed out (shared desk PCs).
 IDLE_TIMEOUT = timedelta(minutes=30)
@@ -123,3 +124,15 @@ class Sessions:
     async def delete_draft(self, key: str) -> None:
         async with self.store.unit_of_work(writes=True) as uow:
             rows.delete_draft(uow, key)
+
+    async def notifications(
+        self, estate_id: str, roles: frozenset[str], limit: int = 50
+    ) -> list[dict[str, Any]]:
+        """The latest notifications meant for any of ``roles`` in this estate."""
+        async with self.store.unit_of_work(writes=False) as uow:
+            rows = await rows_.recent_notifications(uow, estate_id, limit * 4)
+        return [r for r in rows if r["payload"].get("role") in roles][:limit]
+
+    async def pickers(self, estate_id: str) -> dict[str, list[Any]]:
+        async with self.store.unit_of_work(writes=False) as uow:
+            return await rows_.pickers(uow, estate_id)

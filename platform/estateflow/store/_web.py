@@ -106,3 +106,36 @@ async def memberships_of(uow: UnitOfWork, username: str) -> list[dict[str, Any]]
     for row in rows:
         row["roles"] = loads(row["roles"])
     return rows
+
+
+async def recent_notifications(
+    uow: UnitOfWork, estate_id: str, limit: int = 200
+) -> list[dict[str, Any]]:
+    rows = await uow.tx.fetch(
+        'SELECT "key", "case_id", "kind", "payload", "created_at", "sent_at" FROM "outbox" '
+        'WHERE "estate_id" = $1 ORDER BY "created_at" DESC LIMIT $2',
+        estate_id,
+        limit,
+    )
+    for row in rows:
+        row["payload"] = loads(row["payload"])
+        row["created_at"], row["sent_at"] = _dt(row["created_at"]), _dt(row["sent_at"])
+    return rows
+
+
+async def pickers(uow: UnitOfWork, estate_id: str) -> dict[str, list[Any]]:
+    """Known units (from the registers) and staff (from the memberships) of an estate."""
+    units = await uow.tx.fetch(
+        'SELECT DISTINCT "unit" FROM "register_rows" WHERE "estate_id" = $1 AND "unit" != \'\' '
+        'ORDER BY "unit" LIMIT 5000',
+        estate_id,
+    )
+    staff = await uow.tx.fetch(
+        'SELECT m."user_id", u."name" FROM "memberships" m JOIN "users" u ON u."id" = m."user_id" '
+        'WHERE m."estate_id" = $1 ORDER BY m."user_id"',
+        estate_id,
+    )
+    return {
+        "units": [r["unit"] for r in units],
+        "staff": [(r["user_id"], r["name"]) for r in staff],
+    }

@@ -127,6 +127,7 @@ def _csrf_ok(visit: Visit, request: Request, form: Mapping[str, Any]) -> bool:
 
 def _base(visit: Visit, **extra: Any) -> dict[str, Any]:
     return {
+        "pickers": None,
         "csrf": visit.session.csrf,
         "lang": visit.lang,
         "user": None,
@@ -393,6 +394,7 @@ async def start_page(
         state=state,
         error="",
     )
+    context["pickers"] = await _state(request).sessions.pickers(estate_id)
     return _finish(request, visit, render(request, "start.html", context))
 
 
@@ -508,6 +510,7 @@ async def _case_page(
         children=children,
         conflict=conflict,
     )
+    context["pickers"] = await sessions.pickers(estate.id)
     return render(request, "case.html", context, status=status)
 
 
@@ -711,6 +714,33 @@ async def file(request: Request, estate_id: FromPath[str], digest: FromPath[str]
     return _finish(request, visit, Response(content=data, media_type=meta["type"], headers=headers))
 
 
+_REASONS = {
+    "warning": "deadline close",
+    "deadline": "deadline missed",
+    "case-warning": "case deadline close",
+    "case-deadline": "case deadline missed",
+}
+
+
+@get("/e/{estate_id:str}/notifications")
+async def notifications(request: Request, estate_id: FromPath[str]) -> Response:
+    visit = await _visit(request)
+    member = await _member(request, visit, estate_id)
+    if member is None:
+        return _finish(request, visit, _login_redirect(request))
+    sessions: Sessions = _state(request).sessions
+    items = await sessions.notifications(estate_id, member.actor.roles)
+    context = _base(
+        visit,
+        estate=member.bundle.estate,
+        user=member.user,
+        nav="notifications",
+        items=items,
+        reasons=_REASONS,
+    )
+    return _finish(request, visit, render(request, "notifications.html", context))
+
+
 @get("/health")
 async def health(request: Request) -> Response:
     services: Services = _state(request).services
@@ -789,6 +819,7 @@ def create_app(services: Services, *, settings: Settings | None = None) -> Lites
             claim,
             form_state,
             file,
+            notifications,
             health,
             create_static_files_router(path="/static", directories=[STATIC]),
         ],
