@@ -5,10 +5,10 @@ the schema (``tables.py``); the hot path speaks SQL over a dedicated SQLite writ
 asyncpg pool (``_db.py`` says why). Each use case runs in one :meth:`Store.unit_of_work`.
 """
 
+from estateflow.store import _web as web
 from estateflow.store._codec import dumps, loads
 from estateflow.store._db import StoreError
 from estateflow.store._schema import SCHEMA_VERSION, create_schema, ddl
-from estateflow.store import _web as web
 from estateflow.store._store import (
     GENESIS,
     TOMBSTONE,
