@@ -182,19 +182,22 @@ class _Builder:
             self._abort("too-large", f"the file expands to more than {MAX_NODES:,} values", node)
         if depth > MAX_DEPTH:
             self._abort("too-large", f"values are nested more than {MAX_DEPTH} levels deep", node)
-        if not isinstance(node, ScalarNode):
-            # compose() hands back the very same node object for every use of an alias.
-            if id(node) in self.seen:
-                self.aliases += 1
-                if self.aliases > MAX_ALIAS_USES:
-                    self._abort(
-                        "too-many-aliases",
-                        f"the value anchored here is reached through aliases more than "
-                        f"{MAX_ALIAS_USES} times in all",
-                        node,
-                        hint="write the values out, or use far fewer aliases",
-                    )
-            self.seen.add(id(node))
+        # compose() hands back the very same node object for every use of an alias. An
+        # anchored text counts too: one long text aliased thousands of times is quoted
+        # into as many messages. Texts inside an aliased list or mapping are not counted.
+        if id(node) in self.seen and (
+            not isinstance(node, ScalarNode) or getattr(node, "anchor", None)
+        ):
+            self.aliases += 1
+            if self.aliases > MAX_ALIAS_USES:
+                self._abort(
+                    "too-many-aliases",
+                    f"the value anchored here is reached through aliases more than "
+                    f"{MAX_ALIAS_USES} times in all",
+                    node,
+                    hint="write the values out, or use far fewer aliases",
+                )
+        self.seen.add(id(node))
         style = node.style if isinstance(node, ScalarNode) and node.style else None
         self.nodes.setdefault(at, NodeInfo(self._node_span(node), key, style))
         if isinstance(node, MappingNode):
