@@ -9,6 +9,7 @@ alias is counted each time it is used, which stops a "billion laughs" file early
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -89,7 +90,10 @@ def read_document(path: str | Path, display: str | None = None) -> Document | Di
     """The file's data and positions, or the first diagnostic that stopped reading it."""
     shown = display or str(path)
     try:
-        raw = Path(path).read_bytes()
+        with open(path, "rb") as file:
+            # Never more than the cap: a sparse file of gigabytes would not fit in memory.
+            raw = file.read(MAX_FILE_BYTES + 1)
+            size = max(len(raw), os.fstat(file.fileno()).st_size)
     except OSError as exc:
         return Diagnostic(
             code="unreadable-file",
@@ -99,7 +103,7 @@ def read_document(path: str | Path, display: str | None = None) -> Document | Di
     if len(raw) > MAX_FILE_BYTES:
         return Diagnostic(
             code="too-large",
-            message=f"the file has {len(raw):,} bytes, more than the {MAX_FILE_BYTES:,} allowed",
+            message=f"the file has {size:,} bytes, more than the {MAX_FILE_BYTES:,} allowed",
             span=SourceSpan(path=shown, line=1, col=1),
             hint="split it into several definitions",
         )
