@@ -11,11 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -23,10 +18,10 @@ import pytest
 from estateflow.services import Services, hash_password
 from estateflow.store import open_store
 from tests.conftest import REPO
+from tests.web._server import running_server
 from tests.web.conftest import PASSWORD
 
 ARTIFACTS = REPO / "artifacts" / "screenshots"
-FIXED = "2026-09-24T10:00:00+08:00"
 PEOPLE = {
     "wychan": ("陳穎欣", ["front_desk"]),
     "kflee": ("李家輝", ["cs_supervisor"]),
@@ -45,12 +40,6 @@ def _chromium() -> str:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 async def _prepare(url: str) -> None:
     store = await open_store(url)
     services = Services(store)
@@ -67,42 +56,8 @@ def server(tmp_path_factory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("browser")
     url = f"sqlite:///{folder / 'browser.sqlite3'}"
     asyncio.run(_prepare(url))
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "estateflow.cli",
-            "serve",
-            "--db",
-            url,
-            "--port",
-            str(port),
-            "--fixed-clock",
-            FIXED,
-        ],
-        cwd=REPO,
-        env={**os.environ, "ESTATEFLOW_TESTING": "1"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(process.stdout.read() if process.stdout else "") from None
-            time.sleep(0.2)  # waiting for the port to open, not a timing assertion
-    try:
+    with running_server(url, str(folder / "files")) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
