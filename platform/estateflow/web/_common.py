@@ -1,0 +1,183 @@
+"""What every page needs: settings, the visit (session and cookie), CSRF, membership."""
+
+from __future__ import annotations
+
+import hmac
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from litestar import Request, Response
+from litestar.datastructures import Cookie
+from litestar.response import Redirect
+
+from estateflow.definitions import Bundle
+from estateflow.engine import Actor
+from estateflow.services import (
+    Attachments,
+    Services,
+    Sessions,
+    SessionView,
+    UploadRefused,
+)
+
+STATIC = Path(__file__).parent / "static"
+COOKIE = "ef_session"
+
+#: Content Security Policy: no inline script or style, nothing from elsewhere.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "camera=(self), geolocation=(), microphone=()",
+    "Cache-Control": "no-store",
+}
+
+
+def _default_files() -> Path:
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return Path(os.environ.get("ESTATEFLOW_FILES") or base / "estateflow" / "files")
+
+
+@dataclass
+class Settings:
+    secure_cookies: bool = False
+    """Send the session cookie over HTTPS only (on behind a TLS proxy)."""
+    files: Path = field(default_factory=_default_files)
+    """Where uploaded files and photos are kept (``$ESTATEFLOW_FILES``)."""
+
+
+@dataclass
+class Visit:
+    """One request's session, and whether its cookie must be (re)set."""
+
+    session: SessionView
+    fresh: bool
+    lang: str = "en"
+    flash: list[dict[str, str]] = field(default_factory=list)
+
+
+def _state(request: Request) -> Any:
+    return request.app.state
+
+
+async def _visit(request: Request) -> Visit:
+    sessions: Sessions = _state(request).sessions
+    sid = request.cookies.get(COOKIE)
+    session = await sessions.open(sid)
+    return Visit(session=session, fresh=session.id != sid)
+
+
+def _finish(request: Request, visit: Visit, response: Response) -> Response:
+    if visit.fresh:
+        settings: Settings = _state(request).settings
+        response.set_cookie(
+            Cookie(
+                key=COOKIE,
+                value=visit.session.id,
+                httponly=True,
+                samesite="lax",
+                secure=settings.secure_cookies,
+                path="/",
+            )
+        )
+    return response
+
+
+def _csrf_ok(visit: Visit, request: Request, form: Mapping[str, Any]) -> bool:
+    token = form.get("csrf") or request.headers.get("x-csrf-token") or ""
+    return hmac.compare_digest(str(token), visit.session.csrf)
+
+
+def _base(visit: Visit, **extra: Any) -> dict[str, Any]:
+    return {
+        "pickers": None,
+        "csrf": visit.session.csrf,
+        "lang": visit.lang,
+        "user": None,
+        "estate": None,
+        "flash": visit.flash,
+        "nav": "",
+        **extra,
+    }
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: no scheme, no host, no '//' (an open redirect)."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):
+        return "/"
+    return target
+
+
+def _login_redirect(request: Request) -> Redirect:
+    return Redirect(path=f"/login?next={quote(str(request.url.path))}", status_code=303)
+
+
+@dataclass
+class Member:
+    actor: Actor
+    bundle: Bundle
+    user: dict[str, Any]
+
+
+async def _member(request: Request, visit: Visit, estate_id: str) -> Member | None:
+    """The signed-in user as a member of ``estate_id``; None when not signed in.
+
+    Raises NotFound when the user is not a member: another estate is not there for them.
+    """
+    if visit.session.user is None:
+        return None
+    services: Services = _state(request).services
+    actor = await services.actor(estate_id, visit.session.user)
+    bundle = await services.published_bundle(estate_id)
+    visit.lang = bundle.estate.locale
+    return Member(actor=actor, bundle=bundle, user={"name": actor.name or actor.username})
+
+
+async def _uploads(
+    request: Request, estate_id: str, specs: Mapping[str, Any], submitted: Any
+) -> tuple[dict[str, Any], dict[str, tuple[str, ...]]]:
+    """File and photo fields: new uploads checked and stored, earlier ones kept."""
+    attachments: Attachments = _state(request).attachments
+    values: dict[str, Any] = {}
+    errors: dict[str, tuple[str, ...]] = {}
+    for spec in specs.values():
+        if spec.type not in ("file", "photo"):
+            continue
+        upload = submitted.get(f"f.{spec.id}")
+        if upload is not None and getattr(upload, "filename", ""):
+            data = await upload.read()
+            try:
+                values[spec.id] = attachments.save(
+                    estate_id,
+                    data,
+                    upload.filename,
+                    photo=spec.type == "photo",
+                    accept=spec.accept,
+                    max_size=spec.max_size,
+                )
+            except UploadRefused as refused:
+                errors[spec.id] = (str(refused),)
+            continue
+        kept = str(submitted.get(f"f.{spec.id}.keep") or "")
+        meta = attachments.describe(estate_id, kept) if kept else None
+        if meta is not None:
+            values[spec.id] = meta
+    return values, errors
