@@ -295,7 +295,7 @@ def _indent_of(node: ScalarNode, start: Any) -> int:
     buffer = getattr(start, "buffer", None)
     if not buffer:
         return start.column
-    lines = buffer.split("\n")
+    lines = _LINE_BREAK.split(buffer)
     for line in lines[start.line + 1 :]:
         if line.strip():
             return len(line) - len(line.lstrip(" "))
@@ -317,31 +317,44 @@ def locate_in_scalar(doc_text: str, info: NodeInfo, offset: int, length: int) ->
     """The span of characters ``offset``..``offset+length`` of a scalar's value.
 
     Exact for one-line scalars (the usual expression); for block and multi-line scalars
-    it walks the source lines, counting each folded line break as one character.
+    it walks the source lines, counting each folded line break as one character. The
+    underline stops at the end of the line it starts on.
     """
     span = info.span
     if info.style not in ("|", ">") and (span.end_line in (None, span.line)):
         return span.shifted(offset, length)
-    lines = doc_text.split("\n")
+    lines = _LINE_BREAK.split(doc_text)
+    block = info.style in ("|", ">")
     line_no = span.line
     col = span.col
+    end = 0
     remaining = offset
     for index in range(span.line - 1, len(lines)):
         line = lines[index]
-        start = col - 1 if index == span.line - 1 else len(line) - len(line.lstrip(" "))
+        indent = len(line) - len(line.lstrip(" "))
+        if index == span.line - 1:
+            start = col - 1
+        elif block:
+            # A block scalar's lines start at its indentation; spaces beyond it (a more
+            # indented line of '>') belong to the text.
+            start = min(indent, span.col - 1)
+        else:
+            start = indent
         content = line[start:].rstrip()
         if remaining <= len(content):
             line_no, col = index + 1, start + 1 + remaining
+            end = start + len(content) + 1
             break
         remaining -= len(content) + 1
     else:
         return span
+    end_col = min(col + length, end) if length and end > col else None
     return SourceSpan(
         path=span.path,
         line=line_no,
         col=col,
-        end_line=line_no,
-        end_col=col + length if length else None,
+        end_line=line_no if end_col else None,
+        end_col=end_col,
     )
 
 
