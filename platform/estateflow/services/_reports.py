@@ -1,0 +1,491 @@
+"""Reports and KPIs computed from cases: volumes, SLA compliance, the handbook's rates.
+
+Everything here is worked out from each case's state, which is the replay of its events:
+a task's ``due_at`` is its deadline after every pause (``CaseResumed`` moves it by the
+paused business time), so comparing it with the task's ``closed_at`` counts business
+hours, holidays and pauses exactly as the engine did. A task still open past its
+deadline, or one whose ``DeadlineMissed`` fired, is breached.
+
+The figures are plain data (:class:`Report`); pages, CSV, XLSX and SVG are made from it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from estateflow import engine
+from estateflow.definitions import Bundle
+from estateflow.engine import CaseState
+from estateflow.store._reports import ReportCase, report_cases
+
+#: Default targets (percent) when a procedure states none in its params.
+COMPLAINT_REPLY_TARGET = 100
+"""000 1.1.3: 回复率要达到100%."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Kpi:
+    key: str
+    label: str
+    source: str
+    numerator: int
+    denominator: int
+    target: Decimal | None
+    """Percent, from the procedure's params where it states one."""
+    at_least: bool = True
+    value: Decimal | None = None
+    """Percent; None when nothing was counted. Set explicitly for averages."""
+
+    @property
+    def percent(self) -> Decimal | None:
+        if self.value is not None:
+            return self.value
+        if not self.denominator:
+            return None
+        return percent(self.numerator, self.denominator)
+
+    @property
+    def on_target(self) -> bool | None:
+        if self.percent is None or self.target is None:
+            return None
+        return self.percent >= self.target
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SlaRow:
+    procedure: str
+    step: str
+    """A step id, or ``(case)`` for a deadline on the whole case."""
+    deadlines: int = 0
+    met: int = 0
+    warned: int = 0
+    breached: int = 0
+    pending: int = 0
+
+    @property
+    def compliance(self) -> Decimal | None:
+        done = self.met + self.breached
+        return percent(self.met, done) if done else None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CloseTimes:
+    procedure: str
+    closed: int
+    p50_hours: Decimal
+    p90_hours: Decimal
+    max_hours: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Report:
+    estates: tuple[str, ...]
+    cases: int
+    volumes: Mapping[tuple[str, str], int]
+    """``(procedure, "YYYY-MM")`` to the number of cases opened (estate time)."""
+    sla: tuple[SlaRow, ...]
+    severity: Mapping[str, int]
+    validity: Mapping[str, int]
+    """``valid``, ``invalid`` and ``undetermined`` complaints."""
+    kpis: tuple[Kpi, ...]
+    close_times: tuple[CloseTimes, ...]
+    months: tuple[str, ...] = ()
+    procedures: tuple[str, ...] = ()
+
+    def kpi(self, key: str) -> Kpi:
+        return next(k for k in self.kpis if k.key == key)
+
+    def sla_row(self, procedure: str, step: str) -> SlaRow:
+        return next(r for r in self.sla if (r.procedure, r.step) == (procedure, step))
+
+
+def percent(part: int | Decimal, whole: int | Decimal) -> Decimal:
+    """``part / whole`` in percent, to one decimal place (half up, as on paper)."""
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def nearest_rank(values: Sequence[Decimal], p: int) -> Decimal:
+    """The ``p``-th percentile by the nearest-rank method (a value that occurred)."""
+    ordered = sorted(values)
+    rank = max(1, -(-p * len(ordered) // 100))
+    return ordered[rank - 1]
+
+
+# -- computing ----------------------------------------------------------------------------
+def compute_report(
+    rows: Iterable[ReportCase], bundles: Mapping[str, Bundle], now: datetime
+) -> Report:
+    """The report over ``rows`` (cases of the estates in ``bundles``) as of ``now``."""
+    volumes: Counter[tuple[str, str]] = Counter()
+    sla: dict[tuple[str, str], dict[str, int]] = {}
+    severity: Counter[str] = Counter()
+    validity: Counter[str] = Counter()
+    hours: dict[str, list[Decimal]] = defaultdict(list)
+    complaints = replied = 0
+    client = client_ok = internal = internal_ok = 0
+    rates: list[Decimal] = []
+    count = 0
+    for row in rows:
+        count += 1
+        bundle = bundles[row.estate_id]
+        zone = ZoneInfo(bundle.estate.timezone)
+        case = engine.case_from_dict(row.state)
+        volumes[(row.procedure, row.opened_at.astimezone(zone).strftime("%Y-%m"))] += 1
+        _count_sla(case, now, sla)
+        if case.closed_at is not None:
+            spent = Decimal((case.closed_at - case.opened_at).total_seconds()) / 3600
+            hours[row.procedure].append(spent.quantize(Decimal("0.01"), ROUND_HALF_UP))
+        data = case.data
+        if row.procedure == "complaint":
+            complaints += 1
+            severity[str(data.get("severity") or "unknown")] += 1
+            valid = data.get("valid")
+            validity["undetermined" if valid is None else "valid" if valid else "invalid"] += 1
+            replied += "callback" in case.steps
+        elif row.procedure == "repair-callback":
+            origin = data.get("origin")
+            done = _callback(case)
+            if origin == "client":
+                client += 1
+                client_ok += bool(done and done[0] == "phone" and done[1])
+            elif origin == "internal":
+                internal += 1
+                internal_ok += bool(done and done[0] == "face_to_face")
+        elif row.procedure == "satisfaction-survey" and data.get("rate") is not None:
+            rates.append(Decimal(str(data["rate"])))
+    params = _params(bundles.values())
+    kpis = (
+        Kpi(
+            key="complaint_reply",
+            label="Complaint reply rate",
+            source="000 1.1.3",
+            numerator=replied,
+            denominator=complaints,
+            target=_target(params, "owner-visit", "reply_rate_target", COMPLAINT_REPLY_TARGET),
+        ),
+        Kpi(
+            key="callback_client",
+            label="Client repairs called back by phone within 24 working hours",
+            source="003 二.2",
+            numerator=client_ok,
+            denominator=client,
+            target=_target(params, "repair-callback", "callback_target_client", 100),
+        ),
+        Kpi(
+            key="callback_internal",
+            label="Internal repairs called back face to face",
+            source="003 二.2",
+            numerator=internal_ok,
+            denominator=internal,
+            target=_target(params, "repair-callback", "callback_target_internal", 70),
+        ),
+        Kpi(
+            key="satisfaction",
+            label="Satisfaction (mean of survey rounds)",
+            source="003 三.1",
+            numerator=len(rates),
+            denominator=len(rates),
+            target=_target(params, "satisfaction-survey", "satisfaction_target", 95),
+            value=(
+                (sum(rates, Decimal(0)) / len(rates)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+                if rates
+                else None
+            ),
+        ),
+    )
+    close_times = tuple(
+        CloseTimes(
+            procedure=proc,
+            closed=len(values),
+            p50_hours=nearest_rank(values, 50),
+            p90_hours=nearest_rank(values, 90),
+            max_hours=max(values),
+        )
+        for proc, values in sorted(hours.items())
+    )
+    return Report(
+        estates=tuple(sorted(bundles)),
+        cases=count,
+        volumes=dict(sorted(volumes.items())),
+        sla=tuple(SlaRow(procedure=p, step=s, **c) for (p, s), c in sorted(sla.items())),
+        severity=dict(sorted(severity.items())),
+        validity=dict(sorted(validity.items())),
+        kpis=kpis,
+        close_times=close_times,
+        months=tuple(sorted({m for _, m in volumes})),
+        procedures=tuple(sorted({p for p, _ in volumes})),
+    )
+
+
+def _count_sla(case: CaseState, now: datetime, into: dict[tuple[str, str], dict[str, int]]) -> None:
+    deadlines: list[tuple[str, datetime, datetime | None, bool, bool, bool]] = [
+        (t.step, t.due_at, t.closed_at, t.is_open, t.warned, t.escalated)
+        for t in case.tasks
+        if t.due_at is not None and t.status not in ("skipped", "cancelled")
+    ]
+    if case.due_at is not None:
+        deadlines.append(
+            (
+                "(case)",
+                case.due_at,
+                case.closed_at,
+                case.status == "open",
+                case.warned,
+                case.escalated,
+            )
+        )
+    for step, due_at, closed_at, is_open, warned, missed in deadlines:
+        counts = into.setdefault(
+            (case.procedure, step),
+            {"deadlines": 0, "met": 0, "warned": 0, "breached": 0, "pending": 0},
+        )
+        counts["deadlines"] += 1
+        counts["warned"] += warned
+        if is_open:
+            counts["breached" if missed or now > due_at else "pending"] += 1
+        elif closed_at is not None and closed_at <= due_at:
+            counts["met"] += 1
+        else:
+            counts["breached"] += 1
+
+
+def _callback(case: CaseState) -> tuple[str, bool] | None:
+    """How the first recorded callback was made, and whether it was in time."""
+    for task in case.tasks:
+        if task.step == "callback" and task.status == "done" and task.action == "record":
+            record = case.steps.get("callback", {})
+            in_time = task.due_at is None or (
+                task.closed_at is not None and task.closed_at <= task.due_at
+            )
+            return str(record.get("method") or ""), in_time
+    return None
+
+
+def _params(bundles: Iterable[Bundle]) -> dict[str, Mapping[str, Any]]:
+    """Each procedure's params, from the first estate that uses it."""
+    found: dict[str, Mapping[str, Any]] = {}
+    for bundle in bundles:
+        for proc_id, proc in bundle.procedures.items():
+            found.setdefault(proc_id, proc.params)
+    return found
+
+
+def _target(
+    params: Mapping[str, Mapping[str, Any]], procedure: str, name: str, default: int
+) -> Decimal:
+    value = params.get(procedure, {}).get(name)
+    return Decimal(str(value if value is not None else default))
+
+
+# -- record books -------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BookSpec:
+    key: str
+    procedure: str
+    title: Mapping[str, str]
+
+
+#: The paper record books the handbooks keep, each made from one procedure's cases.
+BOOKS: Mapping[str, BookSpec] = {
+    b.key: b
+    for b in (
+        BookSpec(
+            key="visitor",
+            procedure="visitor",
+            title={"zh-Hans": "访客登记表", "zh-Hant": "訪客登記表", "en": "Visitor register"},
+        ),
+        BookSpec(
+            key="inquiry",
+            procedure="inquiry",
+            title={
+                "zh-Hans": "来电来访处理记录表",
+                "zh-Hant": "來電來訪處理記錄表",
+                "en": "Calls and visits record",
+            },
+        ),
+        BookSpec(
+            key="complaint",
+            procedure="complaint",
+            title={
+                "zh-Hans": "投诉处理记录表",
+                "zh-Hant": "投訴處理記錄表",
+                "en": "Complaint record",
+            },
+        ),
+        BookSpec(
+            key="keys",
+            procedure="key-custody",
+            title={"zh-Hans": "钥匙登记表", "zh-Hant": "鑰匙登記表", "en": "Key register"},
+        ),
+        BookSpec(
+            key="daily-check",
+            procedure="daily-check",
+            title={"zh-Hans": "日检考评表", "zh-Hant": "日檢考評表", "en": "Daily check appraisal"},
+        ),
+    )
+}
+
+_SKIPPED_KINDS = frozenset({"file", "photo", "signature", "table"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BookPage:
+    book: BookSpec
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    case_ids: tuple[str, ...]
+    next_after: str | None
+    """The key of the next page (``opened_at|id``), None on the last page."""
+
+
+def book_columns(bundle: Bundle, book: BookSpec) -> list[tuple[str, str, Any]]:
+    """``(field id, heading, field spec)`` of a book: its start form, then case data."""
+    proc = bundle.procedures[book.procedure]
+    locale = bundle.estate.locale
+    out: list[tuple[str, str, Any]] = []
+    seen: set[str] = set()
+    specs: list[Any] = []
+    if proc.start.form and proc.start.form in bundle.forms:
+        specs += list(bundle.forms[proc.start.form].fields.values())
+    specs += list(getattr(proc, "data", {}).values())
+    for spec in specs:
+        if spec.id in seen or spec.type in _SKIPPED_KINDS:
+            continue
+        seen.add(spec.id)
+        label = spec.label or {}
+        out.append((spec.id, label.get(locale) or label.get("en") or spec.id, spec))
+    return out
+
+
+def book_rows(
+    bundle: Bundle, book: BookSpec, cases: Iterable[ReportCase]
+) -> tuple[list[str], list[tuple[str, ...]], list[str]]:
+    from estateflow.fields import display_value
+
+    zone = ZoneInfo(bundle.estate.timezone)
+    locale = bundle.estate.locale
+    columns = book_columns(bundle, book)
+    headings = ["No.", "Opened", "Status", "Outcome", *(h for _, h, _ in columns)]
+    rows: list[tuple[str, ...]] = []
+    ids: list[str] = []
+    for row in cases:
+        data = row.state.get("data", {})
+        cells = [
+            row.number,
+            row.opened_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            row.status,
+            row.outcome or "",
+        ]
+        for field_id, _, spec in columns:
+            try:
+                cells.append(
+                    display_value(
+                        spec, data.get(field_id), locale=locale, currency=bundle.estate.currency
+                    )
+                )
+            except (TypeError, ValueError, KeyError):
+                cells.append(str(data.get(field_id) or ""))
+        rows.append(tuple(cells))
+        ids.append(row.id)
+    return headings, rows, ids
+
+
+def encode_key(case: ReportCase) -> str:
+    return f"{case.opened_at.isoformat()}|{case.id}"
+
+
+def decode_key(key: str | None) -> tuple[datetime, str] | None:
+    if not key or "|" not in key:
+        return None
+    at, _, case_id = key.partition("|")
+    try:
+        return datetime.fromisoformat(at), case_id
+    except ValueError:
+        return None
+
+
+# -- the use cases --------------------------------------------------------------------------
+@dataclass
+class Reports:
+    """Reading reports and record books through the store, for one or many estates."""
+
+    services: Any
+    page_size: int = 500
+    _cache: dict[str, Bundle] = field(default_factory=dict)
+
+    async def report(
+        self, estate_ids: Sequence[str], *, since: datetime, until: datetime
+    ) -> Report:
+        """The report over the cases of ``estate_ids`` opened in ``[since, until)``.
+
+        The caller decides which estates the user may see (their memberships).
+        """
+        now = self.services.clock()
+        bundles = {e: await self.services.published_bundle(e) for e in estate_ids}
+        rows: list[ReportCase] = []
+        after: tuple[datetime, str] | None = None
+        async with self.services.store.unit_of_work(writes=False) as uow:
+            while True:
+                page = await report_cases(
+                    uow,
+                    list(estate_ids),
+                    since=since,
+                    until=until,
+                    after=after,
+                    limit=self.page_size,
+                )
+                rows += page
+                if len(page) < self.page_size:
+                    break
+                after = (page[-1].opened_at, page[-1].id)
+        return compute_report(rows, bundles, now)
+
+    async def book(
+        self,
+        estate_id: str,
+        key: str,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        status: str | None = None,
+        unit: str | None = None,
+        after: str | None = None,
+        limit: int = 50,
+    ) -> BookPage:
+        """One page of a record book; ``after`` is the previous page's ``next_after``."""
+        from estateflow.errors import NotFound
+
+        book = BOOKS.get(key)
+        if book is None:
+            raise NotFound(f"no record book '{key}'")
+        bundle = await self.services.published_bundle(estate_id)
+        if book.procedure not in bundle.procedures:
+            raise NotFound(f"this estate does not use '{book.procedure}'")
+        async with self.services.store.unit_of_work(writes=False) as uow:
+            page = await report_cases(
+                uow,
+                [estate_id],
+                procedures=[book.procedure],
+                since=since,
+                until=until,
+                status=status or None,
+                unit=unit or None,
+                after=decode_key(after),
+                limit=limit + 1,
+            )
+        more = len(page) > limit
+        page = page[:limit]
+        headings, rows, ids = book_rows(bundle, book, page)
+        return BookPage(
+            book=book,
+            columns=tuple(headings),
+            rows=tuple(rows),
+            case_ids=tuple(ids),
+            next_after=encode_key(page[-1]) if more and page else None,
+        )

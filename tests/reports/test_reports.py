@@ -1,0 +1,149 @@
+"""Report figures against values worked out by hand for the seeded cases (conftest.py).
+
+Office hours: Mon-Fri 09:00-13:00 and 14:00-18:00, Sat 09:00-13:00; Saturday 26 September
+2026 is a Hong Kong general holiday. Every case was opened on Thursday 24 September 10:00
+and the report is read on Wednesday 30 September 11:00.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from estateflow.services._reports import Reports, nearest_rank, percent
+from tests.reports.conftest import ESTATE, hk, who
+
+pytestmark = pytest.mark.anyio
+
+SEPTEMBER = {"since": hk(1, 0), "until": hk(1, 0, month=10)}
+
+
+async def test_report_figures(seeded):
+    """One seeded set per database; each check below reads the same report."""
+    r = await Reports(seeded.services, page_size=3).report([ESTATE], **SEPTEMBER)
+    await check_callback_deadline_skips_the_holiday(seeded)
+    await check_callback_deadline_moves_by_the_paused_business_time(seeded)
+    for check in (
+        check_sla_compliance_per_step,
+        check_volumes_by_procedure_and_month,
+        check_complaint_severity_validity_and_reply_rate,
+        check_repair_callback_rates_against_their_targets,
+        check_satisfaction_is_the_mean_of_the_rounds,
+        check_time_to_close_percentiles,
+    ):
+        check(r)
+    await check_an_empty_month(seeded)
+    await check_another_estate_sees_none_of_these_cases(seeded)
+
+
+async def check_callback_deadline_skips_the_holiday(seeded):
+    """003 二.2: 24 working hours from Thu 10:00 are Thu 7h, Fri 8h, (Sat 26 is a holiday),
+    Mon 8h and Tue 09:00-10:00: due Tuesday 29 September 10:00 (not Monday 13:00)."""
+    view = await seeded.services.get_case(ESTATE, seeded.ids["rc1"], actor=who("lmyip"))
+    assert view.state.tasks[0].due_at == hk(29, 10)
+
+
+async def check_callback_deadline_moves_by_the_paused_business_time(seeded):
+    """Paused Fri 14:00 to Mon 14:00 = Fri 14-18 and Mon 09-13 = 8 business hours:
+    Tue 10:00 + 8bh = Tue 10-13, 14-18, Wed 09-10: due Wednesday 30 September 10:00."""
+    view = await seeded.services.get_case(ESTATE, seeded.ids["rc2"], actor=who("lmyip"))
+    assert view.state.tasks[0].due_at == hk(30, 10)
+
+
+def check_sla_compliance_per_step(r):
+    # rc1 called Mon 17:00 (due Tue 10:00) met only thanks to the holiday; rc2 Tue 15:00
+    # (due Wed 10:00) met only thanks to the pause; rc3 Wed 11:00 (due Tue 10:00) breached.
+    # All three were warned at 80% (19.2bh): rc1 and rc3 Mon 14:12, rc2 Tue 14:12.
+    # Internal repairs have no deadline.
+    row = r.sla_row("repair-callback", "callback")
+    assert (row.deadlines, row.met, row.warned, row.breached, row.pending) == (3, 2, 3, 1, 0)
+    assert row.compliance == Decimal("66.7")
+    # Forwarding: minor due 10:30 done 10:15 (met); general due 10:20, warned 10:10, done 10:25.
+    row = r.sla_row("complaint", "forward")
+    assert (row.deadlines, row.met, row.warned, row.breached) == (2, 1, 1, 1)
+    # Investigation within 24bh: both done the same morning.
+    row = r.sla_row("complaint", "investigate")
+    assert (row.deadlines, row.met, row.breached) == (2, 2, 0)
+    # Callback within 24h: c1 at 12:00 (due Fri 11:10) met; c2 still open, due Fri 11:40.
+    row = r.sla_row("complaint", "callback")
+    assert (row.deadlines, row.met, row.breached, row.pending) == (2, 1, 1, 0)
+    assert row.compliance == Decimal("50.0")
+    # Skipped branches (night intake, the major report) carry no deadline.
+    assert not [s for s in r.sla if s.step in ("night_alert", "report_major")]
+
+
+def check_volumes_by_procedure_and_month(r):
+    assert r.cases == 10
+    assert r.volumes == {
+        ("complaint", "2026-09"): 2,
+        ("repair-callback", "2026-09"): 5,
+        ("satisfaction-survey", "2026-09"): 2,
+        ("visitor", "2026-09"): 1,
+    }
+
+
+async def check_an_empty_month(seeded):
+    empty = await Reports(seeded.services).report(
+        [ESTATE], since=hk(1, 0, month=10), until=hk(1, 0, month=11)
+    )
+    assert empty.cases == 0 and empty.volumes == {}
+
+
+def check_complaint_severity_validity_and_reply_rate(r):
+    assert r.severity == {"general": 1, "minor": 1}
+    assert r.validity == {"invalid": 1, "valid": 1}
+    reply = r.kpi("complaint_reply")
+    assert (reply.numerator, reply.denominator, reply.percent) == (1, 2, Decimal("50.0"))
+    assert reply.target == Decimal("100") and reply.on_target is False
+
+
+def check_repair_callback_rates_against_their_targets(r):
+    client = r.kpi("callback_client")  # rc1, rc2 in time by phone; rc3 late
+    assert (client.numerator, client.denominator, client.percent) == (2, 3, Decimal("66.7"))
+    assert client.target == Decimal("100")
+    internal = r.kpi("callback_internal")  # rc4 face to face; rc5 not sampled
+    assert (internal.numerator, internal.denominator, internal.percent) == (1, 2, Decimal("50.0"))
+    assert internal.target == Decimal("70") and internal.on_target is False
+
+
+def check_satisfaction_is_the_mean_of_the_rounds(r):
+    # 193/200 = 96.5%, 186/200 = 93.0%: mean 94.75, shown 94.8 against >= 95.
+    kpi = r.kpi("satisfaction")
+    assert kpi.percent == Decimal("94.8") and kpi.target == Decimal("95")
+    assert kpi.on_target is False
+
+
+def check_time_to_close_percentiles(r):
+    [complaint, callbacks] = r.close_times
+    assert (complaint.procedure, complaint.closed, complaint.p50_hours) == (
+        "complaint",
+        1,
+        Decimal("2.00"),
+    )
+    # Closed after 5, 5 (Thu 15:00), 103 (Mon 17:00), 125 (Tue 15:00), 145 (Wed 11:00) hours.
+    assert callbacks.closed == 5
+    assert (callbacks.p50_hours, callbacks.p90_hours, callbacks.max_hours) == (
+        Decimal("103.00"),
+        Decimal("145.00"),
+        Decimal("145.00"),
+    )
+
+
+async def check_another_estate_sees_none_of_these_cases(seeded):
+    from tests.services.conftest import REPO
+
+    await seeded.services.publish_estate(REPO / "examples" / "tower")
+    r = await Reports(seeded.services).report(["tower"], **SEPTEMBER)
+    assert r.cases == 0
+    both = await Reports(seeded.services).report([ESTATE, "tower"], **SEPTEMBER)
+    assert both.cases == 10
+
+
+def test_percent_and_nearest_rank():
+    assert percent(2, 3) == Decimal("66.7")
+    assert percent(1, 8) == Decimal("12.5")
+    values = [Decimal(v) for v in (5, 5, 103, 125, 145)]
+    assert nearest_rank(values, 50) == 103
+    assert nearest_rank(values, 90) == 145
+    assert nearest_rank(values, 20) == 5
