@@ -31,6 +31,8 @@ _EXTRA = (
     'CREATE INDEX IF NOT EXISTS tasks_inbox ON "tasks" ("estate_id", "role", "assignee", "due_at")',
     'CREATE INDEX IF NOT EXISTS registers_key ON "register_rows" ("estate_id", "register", "unit")',
     'CREATE INDEX IF NOT EXISTS outbox_pending ON "outbox" ("sent_at", "created_at")',
+    'CREATE INDEX IF NOT EXISTS cases_reports '
+    'ON "cases" ("estate_id", "procedure", "opened_at", "id")',
 )
 
 _PG = PostgresEngine(config={})
