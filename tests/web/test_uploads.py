@@ -92,3 +92,45 @@ def _desk():
     from estateflow.engine import Actor
 
     return Actor(username="wychan", roles=frozenset({"front_desk"}))
+
+
+async def test_a_work_permit_with_a_photo_per_worker_can_be_started(client, services):
+    """001 (六)1: the permit needs each worker's ID and photo, rows of a table."""
+    await services.add_user("lmyip", "葉麗明", (await _hash()))
+    await services.grant("lmyip", "sunshine", ["cs_officer"])
+    await sign_in(client, "lmyip")
+    form = await client.get("/e/sunshine/start/work-permit")
+    photo = jpeg_with_location((800, 1000))
+    response = await client.post(
+        "/e/sunshine/start/work-permit",
+        data={
+            "csrf": csrf_of(form.text),
+            "f.sponsor_department": "engineering",
+            "f.contractor": "恒達工程有限公司",
+            "f.contractor_head": "黃志強",
+            "f.contractor_phone": "2345 6789",
+            "f.fee": "20",
+            "f.workers.0.name": "李大明",
+            "f.workers.0.id_document": "A123456(3)",
+        },
+        files={"f.workers.0.photo": ("worker.jpg", photo, "image/jpeg")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    case_id = response.headers["location"].rsplit("/", 1)[1]
+    from estateflow.engine import Actor
+
+    view = await services.get_case(
+        "sunshine", case_id, actor=Actor(username="lmyip", roles=frozenset({"cs_officer"}))
+    )
+    [worker] = view.data["workers"]
+    assert worker["name"] == "李大明"
+    assert worker["photo"]["type"] == "image/jpeg"
+    assert (await client.get(f"/e/sunshine/files/{worker['photo']['sha256']}")).status_code == 200
+
+
+async def _hash() -> str:
+    from estateflow.services import hash_password
+    from tests.web.conftest import PASSWORD
+
+    return hash_password(PASSWORD)

@@ -195,7 +195,7 @@ async def start_case(
         context["error"] = "This form had expired. Nothing was saved: check it and submit again."
         return _finish(request, visit, render(request, "start.html", context))
     files, refused_files = await _uploads(request, estate_id, form.fields, submitted)
-    raw.update(files)
+    raw = collect(form.fields, submitted, files)
     services: Services = _state(request).services
     try:
         if refused_files:
@@ -335,7 +335,8 @@ async def act(
     files, refused_files = await _uploads(
         request, estate_id, form.fields if form else {}, submitted
     )
-    raw.update(files)
+    raw = collect(form.fields, submitted, files) if form else {}
+    refused["raw"] = raw
     try:
         if refused_files:
             raise Invalid(refused_files)

@@ -154,18 +154,18 @@ async def _member(request: Request, visit: Visit, estate_id: str) -> Member | No
 async def _uploads(
     request: Request, estate_id: str, specs: Mapping[str, Any], submitted: Any
 ) -> tuple[dict[str, Any], dict[str, tuple[str, ...]]]:
-    """File and photo fields: new uploads checked and stored, earlier ones kept."""
+    """File and photo fields, also as table columns: new uploads checked and stored,
+    earlier ones kept. Returns what ``collect(..., files=)`` takes, and the refusals."""
     attachments: Attachments = _state(request).attachments
     values: dict[str, Any] = {}
     errors: dict[str, tuple[str, ...]] = {}
-    for spec in specs.values():
-        if spec.type not in ("file", "photo"):
-            continue
-        upload = submitted.get(f"f.{spec.id}")
+
+    async def one(spec: Any, key: str, where: str) -> Any:
+        upload = submitted.get(key)
         if upload is not None and getattr(upload, "filename", ""):
             data = await upload.read()
             try:
-                values[spec.id] = attachments.save(
+                return attachments.save(
                     estate_id,
                     data,
                     upload.filename,
@@ -174,10 +174,30 @@ async def _uploads(
                     max_size=spec.max_size,
                 )
             except UploadRefused as refused:
-                errors[spec.id] = (str(refused),)
-            continue
-        kept = str(submitted.get(f"f.{spec.id}.keep") or "")
-        meta = attachments.describe(estate_id, kept) if kept else None
-        if meta is not None:
-            values[spec.id] = meta
+                errors[where] = (str(refused),)
+                return None
+        kept = str(submitted.get(f"{key}.keep") or "")
+        return attachments.describe(estate_id, kept) if kept else None
+
+    for spec in specs.values():
+        if spec.type in ("file", "photo"):
+            ref = await one(spec, f"f.{spec.id}", spec.id)
+            if ref is not None:
+                values[spec.id] = ref
+        elif spec.type == "table":
+            cells: dict[int, dict[str, Any]] = {}
+            prefix = f"f.{spec.id}."
+            for column in spec.columns:
+                if column.type not in ("file", "photo"):
+                    continue
+                for key in submitted:
+                    if key.startswith(prefix) and key.endswith(f".{column.id}"):
+                        row = key[len(prefix) : -len(column.id) - 1]
+                        if not row.isdigit():
+                            continue
+                        ref = await one(column, key, f"{spec.id}[{row}].{column.id}")
+                        if ref is not None:
+                            cells.setdefault(int(row), {})[column.id] = ref
+            if cells:
+                values[spec.id] = cells
     return values, errors

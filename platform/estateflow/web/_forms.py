@@ -17,8 +17,15 @@ _CELL = re.compile(r"^f\.([a-z][a-z0-9_-]*)\.(\d+)\.([a-z][a-z0-9_-]*)$")
 MAX_ROWS = 200
 
 
-def collect(fields: Mapping[str, FieldSpec], form: Any) -> dict[str, Any]:
-    """The submitted values, field by field (absent fields are left out)."""
+def collect(
+    fields: Mapping[str, FieldSpec], form: Any, files: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The submitted values, field by field (absent fields are left out).
+
+    ``files`` holds the stored uploads: ``{field: ref}`` for a file field and
+    ``{field: {row: {column: ref}}}`` for file columns of a table.
+    """
+    files = files or {}
     raw: dict[str, Any] = {}
     for field in fields.values():
         key = f"f.{field.id}"
@@ -34,24 +41,31 @@ def collect(fields: Mapping[str, FieldSpec], form: Any) -> dict[str, Any]:
             elif typed:
                 raw[field.id] = {"typed": typed}
         elif field.type == "table":
-            raw[field.id] = _rows(field, form)
+            raw[field.id] = _rows(field, form, files.get(field.id) or {})
         elif field.type in ("file", "photo"):
-            continue  # uploads arrive as references from the upload handler
+            if field.id in files:
+                raw[field.id] = files[field.id]
         elif key in form:
             raw[field.id] = form.get(key)
     return raw
 
 
-def _rows(field: FieldSpec, form: Any) -> list[dict[str, Any]]:
+def _rows(
+    field: FieldSpec, form: Any, files: Mapping[int, Mapping[str, Any]]
+) -> list[dict[str, Any]]:
     rows: dict[int, dict[str, Any]] = {}
     for key in form:
         match = _CELL.match(key)
         if match and match[1] == field.id and int(match[2]) < MAX_ROWS:
-            rows.setdefault(int(match[2]), {})[match[3]] = form.get(key)
+            value = form.get(key)
+            if isinstance(value, str):  # uploads arrive through ``files``
+                rows.setdefault(int(match[2]), {})[match[3]] = value
+    for index, cells in files.items():
+        rows.setdefault(int(index), {}).update(cells)
     out = []
     for index in sorted(rows):
         row = rows[index]
-        if any(str(v).strip() for v in row.values()):
+        if any(v if not isinstance(v, str) else v.strip() for v in row.values()):
             out.append(row)
     return out
 
