@@ -231,3 +231,30 @@ def test_every_case_rebuilds_from_its_events(run):
     run.act("report_major", "reported", CS_MANAGER)
     for case_id, events in run.events.items():
         assert replayed(events) == run.cases[case_id]
+
+
+def test_major_complaint_at_night_alerts_the_managers_within_ten_minutes(run):
+    """003 4.4.1.2: night duty records it and, for a major one, alerts every department
+    manager and the project manager at once (the 10 minutes of major forwarding)."""
+    run.now = datetime(2026, 9, 24, 22, 0, tzinfo=HK)
+    run.start_case(
+        actor("chng", "night_duty"),
+        "complaint",
+        intake("major", night_intake="on", received_at="2026-09-24T22:00"),
+    )
+    alert = run.task("night_alert")
+    assert minutes(alert.due_at, run.now) == 10
+    assert alert.assignee == "chng"  # the night-duty person who took it
+
+
+def test_other_night_complaints_go_to_the_day_shift_in_its_first_office_hour(run):
+    """003 4.4.1.2: general and minor ones are handed to the day shift "次日第一时间":
+    within one office hour, so Thursday 22:00 becomes Friday 10:00 (office opens 09:00)."""
+    run.now = datetime(2026, 9, 24, 22, 0, tzinfo=HK)
+    run.start_case(
+        actor("chng", "night_duty"),
+        "complaint",
+        intake("general", night_intake="on", received_at="2026-09-24T22:00"),
+    )
+    assert run.open_steps() == ["night_handover"]
+    assert run.task("night_handover").due_at == datetime(2026, 9, 25, 10, 0, tzinfo=HK)
