@@ -34,6 +34,7 @@ async def test_report_figures(seeded):
     ):
         check(r)
     await check_an_empty_month(seeded)
+    await check_record_books_page_by_key(seeded)
     await check_another_estate_sees_none_of_these_cases(seeded)
 
 
@@ -138,6 +139,28 @@ async def check_another_estate_sees_none_of_these_cases(seeded):
     assert r.cases == 0
     both = await Reports(seeded.services).report([ESTATE, "tower"], **SEPTEMBER)
     assert both.cases == 10
+
+
+async def check_record_books_page_by_key(seeded):
+    reports = Reports(seeded.services)
+    first = await reports.book(ESTATE, "complaint", limit=1)
+    assert first.book.title["zh-Hans"] == "投诉处理记录表"
+    assert [row[0] for row in first.rows] == ["TS-2026-000001"]
+    assert first.columns[:4] == ("No.", "Opened", "Status", "Outcome")
+    second = await reports.book(ESTATE, "complaint", limit=1, after=first.next_after)
+    assert [row[0] for row in second.rows] == ["TS-2026-000002"]
+    assert second.next_after is None
+    closed = await reports.book(ESTATE, "complaint", status="closed")
+    assert [(r[0], r[2], r[3]) for r in closed.rows] == [("TS-2026-000001", "closed", "resolved")]
+    by_unit = await reports.book(ESTATE, "complaint", unit="T2-3B")
+    assert [r[0] for r in by_unit.rows] == ["TS-2026-000001"]
+    visitors = await reports.book(ESTATE, "visitor", since=hk(24, 0), until=hk(25, 0))
+    [row] = visitors.rows
+    assert "李大文" in row and "2026-09-24 10:00" in row
+    later = await reports.book(ESTATE, "visitor", since=hk(25, 0))
+    assert later.rows == ()
+    for key in ("inquiry", "keys", "daily-check"):
+        assert (await reports.book(ESTATE, key)).rows == ()
 
 
 def test_percent_and_nearest_rank():
