@@ -337,3 +337,14 @@ async def test_unknown_estate_cannot_start_cases(services):
     with pytest.raises(NotFound):
         await services.start_case("nowhere", "complaint", INTAKE, actor=who("wychan"))
     assert SUNSHINE.exists()
+
+
+async def test_audit_detects_reordered_events(services):
+    case_id = await complaint(services)
+    async with services.store.unit_of_work(writes=True) as uow:
+        # Swap events 2 and 3 (through a free number, since (case, seq) is unique).
+        for old, new in ((2, 999), (3, 2), (999, 3)):
+            await uow.tx.execute('UPDATE "events" SET "seq" = $1 WHERE "case_id" = $2 '
+                                 'AND "seq" = $3', new, case_id, old)
+    problems = await services.audit_verify()
+    assert any("does not follow" in p or "was changed" in p for p in problems)
