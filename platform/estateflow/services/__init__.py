@@ -6,6 +6,7 @@ and never import Piccolo, Litestar or asyncio's loop machinery beyond ``async de
 """
 
 from estateflow.services._accounts import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from estateflow.services._authoring import ESTATE_ADMIN, Authoring, DraftCheck
 from estateflow.services._bundles import bundle_hash, compile_sources
 from estateflow.services._files import MAX_PHOTO_SIDE, Attachments, UploadRefused, sniff
 from estateflow.services._services import Clock, Services, system_clock
@@ -33,15 +34,18 @@ from estateflow.services._worker_support import (
 )
 
 __all__ = (
+    "ESTATE_ADMIN",
     "IDLE_TIMEOUT",
     "LOGIN_FAILURES",
     "LOGIN_WINDOW",
     "MAX_PHOTO_SIDE",
     "MIN_PASSWORD_LENGTH",
     "Attachments",
+    "Authoring",
     "CaseMigration",
     "CaseView",
     "Clock",
+    "DraftCheck",
     "FireRound",
     "LoginRefused",
     "MigrationReport",

@@ -89,7 +89,7 @@ class Services:
 
     async def published_bundle(self, estate_id: str) -> Bundle:
         async with self.store.unit_of_work(writes=False) as uow:
-            return await self._bundle(uow, await uow.published(estate_id))
+            return await self._bundle(uow, await uow.published(estate_id, self.clock()))
 
     # -- people ------------------------------------------------------------------------
     async def actor(self, estate_id: str, username: str) -> Actor:
@@ -160,7 +160,7 @@ class Services:
     ) -> CaseView:
         now = self.clock()
         async with self.store.unit_of_work(writes=True) as uow:
-            digest = await uow.published(estate_id)
+            digest = await uow.published(estate_id, now)
             bundle = await self._bundle(uow, digest)
             ctx = await self._context(uow, bundle, procedure, now)
             work = _Work(self, uow, ctx)
@@ -307,7 +307,7 @@ class Services:
                 case = engine.case_from_dict(row.state)
                 procedure = case.procedure
             else:
-                bundle = await self._bundle(uow, await uow.published(estate_id))
+                bundle = await self._bundle(uow, await uow.published(estate_id, now))
             if procedure is None:
                 raise NotFound("no procedure given")
             ctx = await self._context(uow, bundle, procedure, now)
@@ -324,7 +324,7 @@ class Services:
     async def inbox(self, estate_id: str, *, actor: Actor) -> list[TaskView]:
         async with self.store.unit_of_work(writes=False) as uow:
             rows = await uow.open_tasks(estate_id, roles=actor.roles, username=actor.username)
-            bundle = await self._bundle(uow, await uow.published(estate_id))
+            bundle = await self._bundle(uow, await uow.published(estate_id, self.clock()))
         return [task_view(bundle, row) for row in rows]
 
     async def audit_verify(self, estate_id: str | None = None) -> list[str]:

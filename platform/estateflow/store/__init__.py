@@ -5,6 +5,7 @@ the schema (``tables.py``); the hot path speaks SQL over a dedicated SQLite writ
 asyncpg pool (``_db.py`` says why). Each use case runs in one :meth:`Store.unit_of_work`.
 """
 
+from estateflow.store import _authoring as authoring
 from estateflow.store import _web as web
 from estateflow.store._codec import dumps, loads
 from estateflow.store._db import StoreError
@@ -31,6 +32,7 @@ __all__ = (
     "Store",
     "StoreError",
     "UnitOfWork",
+    "authoring",
     "create_schema",
     "ddl",
     "dumps",

@@ -179,38 +179,31 @@ class Draft(Table, tablename="drafts", db=_SCHEMA_ENGINE):
     saved_at = Timestamptz()
 
 
-class WorkerHeartbeat(Table, tablename="worker_heartbeats", db=_SCHEMA_ENGINE):
-    """One row per worker process, rewritten each round: ``/health`` and ``doctor`` read
-    how long ago the freshest one beat."""
+class OverlayDraft(Table, tablename="overlay_drafts", db=_SCHEMA_ENGINE):
+    """An estate admin's edit of one overlay file (append only: each save is a new row)."""
 
-    worker = Varchar(length=200, primary_key=True)
-    """``host:pid``."""
-    beat_at = Timestamptz()
-    rounds = Integer(default=0)
-
-
-class AccessLog(Table, tablename="access_log", db=_SCHEMA_ENGINE):
-    """Who looked at or exported personal data, when and why (PIPL / PDPO)."""
-
-    estate_id = Varchar(length=64)
-    at = Timestamptz()
-    actor = Varchar(length=64)
-    action = Varchar(length=32)
-    """``view-id``, ``export``, ``purge``, ``erase``."""
-    subject = Text(default="")
-    """The case id or the search that was made."""
-    detail = Text(default="")
+    id = Varchar(length=40, primary_key=True)
+    estate_id = Varchar(length=64, index=True)
+    path = Text()
+    """The overlay's path among the bundle's sources (under the estate's folder)."""
+    text = Text()
+    base_hash = Varchar(length=64)
+    """The bundle published when the draft was saved."""
+    saved_by = Varchar(length=64, default="")
+    saved_at = Timestamptz()
 
 
-class PrivacySetting(Table, tablename="privacy_settings", db=_SCHEMA_ENGINE):
-    """An estate's personal-data rules, set by an administrator (``estateflow privacy set``)."""
+class ScheduledPublish(Table, tablename="scheduled_publish", db=_SCHEMA_ENGINE):
+    """A bundle that becomes the published one at ``effective_at`` (the latest of these
+    that has arrived and the ``published`` row wins, by time)."""
 
-    estate_id = Varchar(length=64, primary_key=True)
-    full_id_roles = JSONB()
-    """Roles that see full id numbers; everyone else sees them masked."""
-    retention = JSONB()
-    """``{procedure: days}``: how long a closed case keeps its personal data."""
-    updated_at = Timestamptz()
+    id = Varchar(length=40, primary_key=True)
+    estate_id = Varchar(length=64, index=True)
+    bundle_hash = Varchar(length=64)
+    effective_at = Timestamptz()
+    scheduled_at = Timestamptz()
+    scheduled_by = Varchar(length=64, default="")
+    cancelled_at = Timestamptz(null=True, default=None)
 
 
 TABLES: tuple[type[Table], ...] = (
@@ -229,7 +222,6 @@ TABLES: tuple[type[Table], ...] = (
     Session,
     LoginThrottle,
     Draft,
-    WorkerHeartbeat,
-    AccessLog,
-    PrivacySetting,
+    OverlayDraft,
+    ScheduledPublish,
 )
