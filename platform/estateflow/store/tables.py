@@ -179,6 +179,40 @@ class Draft(Table, tablename="drafts", db=_SCHEMA_ENGINE):
     saved_at = Timestamptz()
 
 
+class WorkerHeartbeat(Table, tablename="worker_heartbeats", db=_SCHEMA_ENGINE):
+    """One row per worker process, rewritten each round: ``/health`` and ``doctor`` read
+    how long ago the freshest one beat."""
+
+    worker = Varchar(length=200, primary_key=True)
+    """``host:pid``."""
+    beat_at = Timestamptz()
+    rounds = Integer(default=0)
+
+
+class AccessLog(Table, tablename="access_log", db=_SCHEMA_ENGINE):
+    """Who looked at or exported personal data, when and why (PIPL / PDPO)."""
+
+    estate_id = Varchar(length=64)
+    at = Timestamptz()
+    actor = Varchar(length=64)
+    action = Varchar(length=32)
+    """``view-id``, ``export``, ``purge``, ``erase``."""
+    subject = Text(default="")
+    """The case id or the search that was made."""
+    detail = Text(default="")
+
+
+class PrivacySetting(Table, tablename="privacy_settings", db=_SCHEMA_ENGINE):
+    """An estate's personal-data rules, set by an administrator (``estateflow privacy set``)."""
+
+    estate_id = Varchar(length=64, primary_key=True)
+    full_id_roles = JSONB()
+    """Roles that see full id numbers; everyone else sees them masked."""
+    retention = JSONB()
+    """``{procedure: days}``: how long a closed case keeps its personal data."""
+    updated_at = Timestamptz()
+
+
 class OverlayDraft(Table, tablename="overlay_drafts", db=_SCHEMA_ENGINE):
     """An estate admin's edit of one overlay file (append only: each save is a new row)."""
 
@@ -222,6 +256,9 @@ TABLES: tuple[type[Table], ...] = (
     Session,
     LoginThrottle,
     Draft,
+    WorkerHeartbeat,
+    AccessLog,
+    PrivacySetting,
     OverlayDraft,
     ScheduledPublish,
 )
