@@ -419,6 +419,15 @@ class Reports:
     page_size: int = 500
     _cache: dict[str, Bundle] = field(default_factory=dict)
 
+    async def visible_estates(self, username: str) -> list[str]:
+        """The estates ``username`` is a member of: what a cross-estate report covers."""
+        async with self.services.store.unit_of_work(writes=False) as uow:
+            return [
+                row["id"]
+                for row in await uow.estates()
+                if await uow.membership(username, row["id"]) is not None
+            ]
+
     async def report(
         self, estate_ids: Sequence[str], *, since: datetime, until: datetime
     ) -> Report:

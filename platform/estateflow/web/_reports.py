@@ -1,0 +1,306 @@
+"""Reports, KPIs and record books: pages, print layouts, CSV and XLSX downloads.
+
+Every figure comes from ``services`` (``Reports``); this module only picks the period
+and the estates, lays the figures out and chooses the format. Charts are SVG written on
+the server (no script: the strict CSP stays as it is).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from litestar import Request, Response, get
+from litestar.params import FromPath
+from markupsafe import Markup
+
+from estateflow.errors import NotFound
+from estateflow.services._report_files import bar_chart_svg, csv_bytes, xlsx_bytes
+from estateflow.services._reports import BOOKS, Report, Reports
+from estateflow.web._common import (
+    _base,
+    _finish,
+    _login_redirect,
+    _member,
+    _state,
+    _visit,
+)
+from estateflow.web._render import render
+
+#: Rows a record book download holds at most (pages of the book, read by key).
+MAX_EXPORT_ROWS = 20_000
+_TABLES = ("kpis", "volumes", "sla", "severity", "close-times")
+_MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _reports(request: Request) -> Reports:
+    return Reports(_state(request).services)
+
+
+def _month(text: str | None, zone: ZoneInfo, default: datetime) -> datetime:
+    try:
+        year, month = (int(p) for p in (text or "").split("-", 1))
+        return datetime(year, month, 1, tzinfo=zone)
+    except ValueError:
+        return default
+
+
+def _period(request: Request, timezone: str, now: datetime) -> tuple[datetime, datetime, str, str]:
+    """``[since, until)`` from ``from`` and ``to`` months (YYYY-MM, both included)."""
+    zone = ZoneInfo(timezone)
+    local = now.astimezone(zone)
+    this_month = datetime(local.year, local.month, 1, tzinfo=zone)
+    since = _month(request.query_params.get("from"), zone, _add_months(this_month, -5))
+    last = _month(request.query_params.get("to"), zone, this_month)
+    if last < since:
+        last = since
+    until = _add_months(last, 1)
+    return since, until, since.strftime("%Y-%m"), last.strftime("%Y-%m")
+
+
+def _add_months(moment: datetime, months: int) -> datetime:
+    index = moment.year * 12 + moment.month - 1 + months
+    return moment.replace(year=index // 12, month=index % 12 + 1)
+
+
+def _title(bundle: Any, procedure: str, lang: str) -> str:
+    proc = bundle.procedures.get(procedure)
+    if proc is None:
+        return procedure
+    return proc.title.get(lang) or proc.title.get("en") or procedure
+
+
+def _step_title(bundle: Any, procedure: str, step: str, lang: str) -> str:
+    proc = bundle.procedures.get(procedure)
+    spec = proc.steps.get(step) if proc else None
+    if spec is None or not getattr(spec, "title", None):
+        return "Whole case" if step == "(case)" else step
+    return spec.title.get(lang) or spec.title.get("en") or step
+
+
+def _pct(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value}%"
+
+
+def tables(report: Report, bundle: Any, lang: str) -> dict[str, tuple[list[str], list[list]]]:
+    """Every table of the report as ``(headings, rows)``: for the page and the files."""
+    months = list(report.months)
+    volumes = [
+        [
+            _title(bundle, p, lang),
+            *(report.volumes.get((p, m), 0) for m in months),
+            sum(report.volumes.get((p, m), 0) for m in months),
+        ]
+        for p in report.procedures
+    ]
+    return {
+        "kpis": (
+            ["KPI", "Figure", "Counted", "Target", "Handbook", "On target"],
+            [
+                [
+                    k.label,
+                    _pct(k.percent),
+                    f"{k.numerator}/{k.denominator}" if k.value is None else k.numerator,
+                    f"≥ {k.target}%" if k.target is not None else "",
+                    k.source,
+                    {True: "yes", False: "no", None: ""}[k.on_target],
+                ]
+                for k in report.kpis
+            ],
+        ),
+        "volumes": (["Procedure", *months, "Total"], volumes),
+        "sla": (
+            [
+                "Procedure",
+                "Step",
+                "Deadlines",
+                "Met",
+                "Warned",
+                "Breached",
+                "Pending",
+                "Compliance",
+            ],
+            [
+                [
+                    _title(bundle, r.procedure, lang),
+                    _step_title(bundle, r.procedure, r.step, lang),
+                    r.deadlines,
+                    r.met,
+                    r.warned,
+                    r.breached,
+                    r.pending,
+                    _pct(r.compliance),
+                ]
+                for r in report.sla
+            ],
+        ),
+        "severity": (
+            ["Complaints", "Count"],
+            [[k, v] for k, v in report.severity.items()]
+            + [[f"validity: {k}", v] for k, v in report.validity.items()],
+        ),
+        "close-times": (
+            ["Procedure", "Closed", "Median (h)", "90th percentile (h)", "Longest (h)"],
+            [
+                [_title(bundle, c.procedure, lang), c.closed, c.p50_hours, c.p90_hours, c.max_hours]
+                for c in report.close_times
+            ],
+        ),
+    }
+
+
+def charts(report: Report, bundle: Any, lang: str) -> list[Markup]:
+    totals = [
+        (_title(bundle, p, lang), sum(v for (q, _), v in report.volumes.items() if q == p))
+        for p in report.procedures
+    ]
+    out = [bar_chart_svg("Cases opened by procedure", totals)]
+    for kpi in report.kpis:
+        bars = [(kpi.label, kpi.percent)] if kpi.percent is not None else []
+        out.append(bar_chart_svg(kpi.label, bars, target=kpi.target, unit="%"))
+    sla = [
+        (f"{_step_title(bundle, r.procedure, r.step, lang)}", r.compliance)
+        for r in report.sla
+        if r.compliance is not None
+    ]
+    out.append(bar_chart_svg("SLA compliance per step", sla, unit="%"))
+    # Our own writer escapes every text it places: the markup is safe to inline.
+    return [Markup(svg) for svg in out]
+
+
+async def _estates(request: Request, username: str, estate_id: str, scope: str) -> list[str]:
+    if scope != "all":
+        return [estate_id]
+    return await _reports(request).visible_estates(username)
+
+
+@get("/e/{estate_id:str}/reports")
+async def reports_page(request: Request, estate_id: FromPath[str]) -> Response:
+    visit = await _visit(request)
+    member = await _member(request, visit, estate_id)
+    if member is None:
+        return _finish(request, visit, _login_redirect(request))
+    bundle = member.bundle
+    services = _state(request).services
+    since, until, first, last = _period(request, bundle.estate.timezone, services.clock())
+    scope = "all" if request.query_params.get("scope") == "all" else "estate"
+    estates = await _estates(request, member.actor.username, estate_id, scope)
+    report = await _reports(request).report(estates, since=since, until=until)
+    lang = visit.lang
+    fmt = request.query_params.get("format")
+    if fmt in _MEDIA:
+        table = request.query_params.get("table", "kpis")
+        if table not in _TABLES:
+            raise NotFound(f"no table '{table}'")
+        headings, rows = tables(report, bundle, lang)[table]
+        name = f"{estate_id}-{table}-{first}-{last}.{fmt}"
+        data = csv_bytes(headings, rows) if fmt == "csv" else xlsx_bytes(table, headings, rows)
+        return _finish(request, visit, _download(data, fmt, name))
+    context = _base(
+        visit,
+        estate=bundle.estate,
+        user=member.user,
+        nav="reports",
+        report=report,
+        tables=tables(report, bundle, lang),
+        charts=charts(report, bundle, lang),
+        first=first,
+        last=last,
+        scope=scope,
+        estates=estates,
+        printing=request.query_params.get("print") == "1",
+        table_names=_TABLES,
+    )
+    return _finish(request, visit, render(request, "reports/index.html", context))
+
+
+def _download(data: bytes, fmt: str, name: str) -> Response:
+    return Response(
+        content=data,
+        media_type=_MEDIA[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@get("/e/{estate_id:str}/books")
+async def books_page(request: Request, estate_id: FromPath[str]) -> Response:
+    visit = await _visit(request)
+    member = await _member(request, visit, estate_id)
+    if member is None:
+        return _finish(request, visit, _login_redirect(request))
+    books = [b for b in BOOKS.values() if b.procedure in member.bundle.procedures]
+    context = _base(
+        visit, estate=member.bundle.estate, user=member.user, nav="reports", books=books
+    )
+    return _finish(request, visit, render(request, "reports/books.html", context))
+
+
+@get("/e/{estate_id:str}/books/{book:str}")
+async def book_page(request: Request, estate_id: FromPath[str], book: FromPath[str]) -> Response:
+    visit = await _visit(request)
+    member = await _member(request, visit, estate_id)
+    if member is None:
+        return _finish(request, visit, _login_redirect(request))
+    bundle = member.bundle
+    zone = ZoneInfo(bundle.estate.timezone)
+    q = request.query_params
+    since = _day(q.get("since"), zone)
+    until_day = _day(q.get("until"), zone)
+    until = until_day.replace(hour=23, minute=59, second=59) if until_day else None
+    filters = {
+        "since": since,
+        "until": until,
+        "status": q.get("status") if q.get("status") in ("open", "closed") else None,
+        "unit": (q.get("unit") or "").strip()[:64] or None,
+    }
+    reports = _reports(request)
+    fmt = q.get("format")
+    if fmt in _MEDIA:
+        rows: list[tuple[str, ...]] = []
+        after = None
+        while True:
+            page = await reports.book(estate_id, book, after=after, limit=500, **filters)
+            rows += page.rows
+            after = page.next_after
+            if after is None or len(rows) >= MAX_EXPORT_ROWS:
+                break
+        title = page.book.title.get(visit.lang) or page.book.key
+        data = (
+            csv_bytes(page.columns, rows) if fmt == "csv" else xlsx_bytes(title, page.columns, rows)
+        )
+        return _finish(request, visit, _download(data, fmt, f"{estate_id}-{book}.{fmt}"))
+    printing = q.get("print") == "1"
+    page = await reports.book(
+        estate_id, book, after=q.get("after"), limit=500 if printing else 50, **filters
+    )
+    query = {
+        "since": q.get("since") or "",
+        "until": q.get("until") or "",
+        "status": filters["status"] or "",
+        "unit": filters["unit"] or "",
+    }
+    context = _base(
+        visit,
+        estate=bundle.estate,
+        user=member.user,
+        nav="reports",
+        page=page,
+        query=query,
+        printing=printing,
+    )
+    return _finish(request, visit, render(request, "reports/book.html", context))
+
+
+def _day(text: str | None, zone: ZoneInfo) -> datetime | None:
+    try:
+        return datetime.strptime(text or "", "%Y-%m-%d").replace(tzinfo=zone)
+    except ValueError:
+        return None
+
+
+ROUTES = [reports_page, books_page, book_page]
