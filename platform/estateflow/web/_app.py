@@ -26,7 +26,7 @@ from estateflow.services import (
     Services,
     Sessions,
 )
-from estateflow.web import _auth, _cases, _files, _notifications
+from estateflow.web import _auth, _cases, _files, _notifications, _reports
 from estateflow.web._common import (
     SECURITY_HEADERS,
     STATIC,
@@ -36,7 +36,7 @@ from estateflow.web._common import (
 from estateflow.web._render import render
 
 #: Feature modules, each with its ROUTES; a new feature adds its module here.
-FEATURES = (_auth, _cases, _files, _notifications)
+FEATURES = (_auth, _cases, _files, _notifications, _reports)
 
 
 @get("/health")
