@@ -31,13 +31,13 @@ def cli(*argv: str) -> tuple[int, str, str]:
     return status, out.getvalue(), err.getvalue()
 
 
-def with_services(url: str, clock: Any, job: Callable[[Services], Awaitable[Any]]) -> Any:
+def with_services(url: str, now: Any, job: Callable[[Services], Awaitable[Any]]) -> Any:
     """Run ``job`` over a store opened at ``url`` (from a synchronous test)."""
 
     async def run() -> Any:
         store = await open_store(url)
         try:
-            return await job(Services(store, clock=clock))
+            return await job(Services(store, clock=now))
         finally:
             await store.close()
 

@@ -24,6 +24,7 @@ from estateflow.services import (
     next_due_moment,
     send_notifications,
 )
+from estateflow.services._ops import record_heartbeat, worker_name
 from estateflow.worker._senders import LogSender
 
 log = logging.getLogger("estateflow.worker")
@@ -109,6 +110,7 @@ async def run_worker(
     sender = sender or LogSender()
     stats = WorkerStats()
     pause = backoff[0]
+    me = worker_name()
 
     def fired(count: int) -> None:
         stats.fired += count
@@ -124,6 +126,7 @@ async def run_worker(
         try:
             fire = await fire_due_round(services, limit=batch, on_fired=fired)
             send = await send_notifications(services, sender, limit=batch)
+            await record_heartbeat(services, me, stats.rounds)
         except (StoreError, OSError) as exc:
             stats.errors += 1
             log.warning("round failed, retrying in %.1fs: %s", pause, exc)
