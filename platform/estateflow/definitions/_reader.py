@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -322,7 +322,12 @@ def locate_in_scalar(doc_text: str, info: NodeInfo, offset: int, length: int) ->
     """
     span = info.span
     if info.style not in ("|", ">") and (span.end_line in (None, span.line)):
-        return span.shifted(offset, length)
+        part = span.shifted(offset, length)
+        if part.end_col and span.end_col and part.end_col > span.end_col:
+            # A problem at the very end ("1 +" stops short) underlines nothing past it.
+            end_col = span.end_col if span.end_col > part.col else None
+            part = replace(part, end_line=part.end_line if end_col else None, end_col=end_col)
+        return part
     lines = _LINE_BREAK.split(doc_text)
     block = info.style in ("|", ">")
     line_no = span.line
