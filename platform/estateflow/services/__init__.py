@@ -9,6 +9,8 @@ from estateflow.services._accounts import MIN_PASSWORD_LENGTH, hash_password, ve
 from estateflow.services._authoring import ESTATE_ADMIN, Authoring, DraftCheck
 from estateflow.services._bundles import bundle_hash, compile_sources
 from estateflow.services._files import MAX_PHOTO_SIDE, Attachments, UploadRefused, sniff
+from estateflow.services._people import LOCALES, SCOPES, People, TokenView
+from estateflow.services._registers import RegisterEntry, RegisterPage, Registers
 from estateflow.services._services import Clock, Services, system_clock
 from estateflow.services._sessions import (
     IDLE_TIMEOUT,
@@ -36,10 +38,12 @@ from estateflow.services._worker_support import (
 __all__ = (
     "ESTATE_ADMIN",
     "IDLE_TIMEOUT",
+    "LOCALES",
     "LOGIN_FAILURES",
     "LOGIN_WINDOW",
     "MAX_PHOTO_SIDE",
     "MIN_PASSWORD_LENGTH",
+    "SCOPES",
     "Attachments",
     "Authoring",
     "CaseMigration",
@@ -50,6 +54,10 @@ __all__ = (
     "LoginRefused",
     "MigrationReport",
     "Notification",
+    "People",
+    "RegisterEntry",
+    "RegisterPage",
+    "Registers",
     "SendRound",
     "Sender",
     "Services",
@@ -57,6 +65,7 @@ __all__ = (
     "Sessions",
     "StoreError",
     "TaskView",
+    "TokenView",
     "UploadRefused",
     "bundle_hash",
     "compile_sources",

@@ -6,6 +6,7 @@ asyncpg pool (``_db.py`` says why). Each use case runs in one :meth:`Store.unit_
 """
 
 from estateflow.store import _authoring as authoring
+from estateflow.store import _people as people
 from estateflow.store import _web as web
 from estateflow.store._codec import dumps, loads
 from estateflow.store._db import StoreError
@@ -38,6 +39,7 @@ __all__ = (
     "dumps",
     "loads",
     "open_store",
+    "people",
     "verify_chain",
     "web",
 )

@@ -240,6 +240,17 @@ class ScheduledPublish(Table, tablename="scheduled_publish", db=_SCHEMA_ENGINE):
     cancelled_at = Timestamptz(null=True, default=None)
 
 
+class ApiToken(Table, tablename="api_tokens", db=_SCHEMA_ENGINE):
+    """A token for the JSON API: only its SHA-256 is kept; one user, one estate, scopes."""
+
+    token_hash = Varchar(length=64, primary_key=True)
+    user_id = Varchar(length=64, index=True)
+    estate_id = Varchar(length=64)
+    scopes = JSONB()
+    created_at = Timestamptz()
+    last_used_at = Timestamptz(null=True, default=None)
+
+
 TABLES: tuple[type[Table], ...] = (
     SchemaVersion,
     Estate,
@@ -261,4 +272,5 @@ TABLES: tuple[type[Table], ...] = (
     PrivacySetting,
     OverlayDraft,
     ScheduledPublish,
+    ApiToken,
 )

@@ -21,22 +21,29 @@ from estateflow.errors import (
     NotFound,
     render_all,
 )
-from estateflow.services import (
-    Attachments,
-    Services,
-    Sessions,
+from estateflow.services import Attachments, People, Registers, Services, Sessions
+from estateflow.web import (
+    _api,
+    _auth,
+    _cases,
+    _files,
+    _i18n,
+    _notifications,
+    _print,
+    _registers,
+    _reports,
 )
-from estateflow.web import _auth, _cases, _files, _notifications, _reports
 from estateflow.web._common import (
     SECURITY_HEADERS,
     STATIC,
     Settings,
     _state,
 )
+from estateflow.web._i18n import N_
 from estateflow.web._render import render
 
 #: Feature modules, each with its ROUTES; a new feature adds its module here.
-FEATURES = (_auth, _cases, _files, _notifications, _reports)
+FEATURES = (_auth, _cases, _files, _notifications, _reports, _i18n, _print, _registers, _api)
 
 
 @get("/health")
@@ -70,26 +77,26 @@ def _error_page(
 
 def _not_found(request: Request, exc: Exception) -> Response:
     return _error_page(
-        request, 404, "Not found", "There is nothing here, or it is not yours to see."
+        request, 404, N_("Not found"), N_("There is nothing here, or it is not yours to see.")
     )
 
 
 def _not_allowed(request: Request, exc: Exception) -> Response:
-    return _error_page(request, 403, "Not allowed", str(exc))
+    return _error_page(request, 403, N_("Not allowed"), str(exc))
 
 
 def _definition_error(request: Request, exc: DefinitionError) -> Response:
     return _error_page(
         request,
         500,
-        "The procedure definitions have errors",
-        "An administrator must fix these before this page works.",
+        N_("The procedure definitions have errors"),
+        N_("An administrator must fix these before this page works."),
         render_all(exc.diagnostics, lambda path: None),
     )
 
 
 def _store_error(request: Request, exc: Exception) -> Response:
-    return _error_page(request, 503, "Please try again", f"{exc}. Nothing was lost.")
+    return _error_page(request, 503, N_("Please try again"), f"{exc}. Nothing was lost.")
 
 
 async def _headers(response: Response) -> Response:
@@ -116,11 +123,14 @@ def create_app(services: Services, *, settings: Settings | None = None) -> Lites
             StoreError: _store_error,
         },
         after_request=_headers,
+        openapi_config=_api.OPENAPI,
         request_max_body_size=25 * 1024 * 1024,
         debug=os.environ.get("ESTATEFLOW_DEBUG") == "1",
     )
     app.state.services = services
     app.state.sessions = Sessions(services.store, services.clock)
+    app.state.people = People(services.store, services.clock)
+    app.state.registers = Registers(services.store)
     app.state.settings = settings or Settings()
     app.state.attachments = Attachments(app.state.settings.files)
     return app

@@ -440,20 +440,22 @@ async def form_state(
     touched = {k: v for k, v in state.errors.items() if raw.get(k) not in (None, "", [])}
     values = {**as_inputs(form.fields, state.values), **raw}
     shown = set(submitted.getall("_shown", []))
-    html = _UPDATES.render(
-        specs=form.fields,
-        values=values,
-        errors=touched,
-        state=state,
-        lang=visit.lang,
-        estate=estate,
-        shown=shown,
-    )
+    with using(visit.lang):
+        html = _UPDATES.render(
+            specs=form.fields,
+            values=values,
+            errors=touched,
+            state=state,
+            lang=visit.lang,
+            estate=estate,
+            shown=shown,
+        )
     return _finish(request, visit, Response(content=html, media_type="text/html"))
 
 
 from jinja2 import Template  # noqa: E402  (kept beside its one use)
 
+from estateflow.web._i18n import using  # noqa: E402
 from estateflow.web._render import _ENV  # noqa: E402
 
 #: The out-of-band updates after a change: inputs being typed in are never replaced.

@@ -147,7 +147,8 @@ async def _member(request: Request, visit: Visit, estate_id: str) -> Member | No
     services: Services = _state(request).services
     actor = await services.actor(estate_id, visit.session.user)
     bundle = await services.published_bundle(estate_id)
-    visit.lang = bundle.estate.locale
+    chosen = await _state(request).people.locale(visit.session.user)
+    visit.lang = chosen or bundle.estate.locale
     return Member(actor=actor, bundle=bundle, user={"name": actor.name or actor.username})
 
 

@@ -18,6 +18,7 @@ from litestar import Request, Response
 from litestar.enums import MediaType
 
 from estateflow import fields as f
+from estateflow.web import _i18n
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -54,7 +55,12 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_gettext_callables(_i18n.gettext, _i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["when"] = _i18n.when
+    env.filters["money"] = _i18n.money
+    env.globals["LANGUAGES"] = _i18n.NAMES
     env.filters["label"] = _label
     env.filters["local"] = _local
     env.filters["span"] = _span
@@ -76,14 +82,16 @@ def render(
 ) -> Response:
     """The page, or only ``block`` when htmx targets that block's element."""
     page = _ENV.get_template(template)
+    context = {"here": request.url.path, **context}
     target = request.headers.get("hx-target", "")
     wanted = block or (target.replace("-", "_") if target else None)
     is_htmx = request.headers.get("hx-request") == "true"
     boosted = request.headers.get("hx-boost") == "true"
-    if is_htmx and not boosted and wanted and wanted in page.blocks:
-        ctx = page.new_context(dict(context))
-        body = "".join(page.blocks[wanted](ctx))
-    else:
-        body = page.render(**context)
+    with _i18n.using(context.get("lang")):
+        if is_htmx and not boosted and wanted and wanted in page.blocks:
+            ctx = page.new_context(dict(context))
+            body = "".join(page.blocks[wanted](ctx))
+        else:
+            body = page.render(**context)
     out = {"Vary": "HX-Request", **(headers or {})}
     return Response(content=body, status_code=status, media_type=MediaType.HTML, headers=out)

@@ -1,0 +1,340 @@
+"""The JSON API: procedures, starting cases, tasks, acting, cases with events, registers.
+
+Requests carry ``Authorization: Bearer <token>``; a token belongs to one user in one
+estate and has scopes (``read`` for GET, ``act`` to start, claim and act). The API acts
+with that user's roles, exactly as the pages do: another estate is not found (404).
+Errors are problem details (RFC 9457, ``application/problem+json``): 401 without a
+valid token, 403 for a missing scope or role, 404, 409 for a stale version or a closed
+task, 422 for invalid data with the messages per field. The OpenAPI document is served
+at ``/api/schema``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from litestar import Request, Response, Router, get, post
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.openapi import OpenAPIConfig
+from litestar.params import FromPath, JSONBody
+
+from estateflow.definitions import Bundle
+from estateflow.engine import Actor
+from estateflow.errors import Closed, Conflict, Invalid, NotAllowed, NotFound
+from estateflow.services import CaseView, People, Registers, Services, TaskView
+from estateflow.web._common import _state
+
+PROBLEM = "application/problem+json"
+
+
+class Unauthorized(Exception):
+    """No token, or one that is not known."""
+
+
+class MissingScope(Exception):
+    """The token lacks the scope this call needs."""
+
+
+# -- bodies ---------------------------------------------------------------------------------
+@dataclass
+class StartCase:
+    procedure: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Act:
+    action: str
+    data: dict[str, Any] = field(default_factory=dict)
+    version: int | None = None
+    """The case version the caller saw; a newer case answers 409."""
+
+
+# -- plain JSON -----------------------------------------------------------------------------
+def plain(value: Any) -> Any:
+    """JSON-ready: Decimals as text (exact), datetimes in ISO 8601, mappings as objects."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [plain(v) for v in value]
+    return value
+
+
+def _task(task: TaskView) -> dict[str, Any]:
+    return plain(
+        {
+            "case_id": task.case_id,
+            "task_id": task.task_id,
+            "case_number": task.case_number,
+            "procedure": task.procedure,
+            "procedure_title": task.procedure_title,
+            "step": task.step,
+            "step_title": task.step_title,
+            "role": task.role,
+            "assignee": task.assignee,
+            "status": task.status,
+            "unit": task.unit,
+            "opened_at": task.opened_at,
+            "due_at": task.due_at,
+        }
+    )
+
+
+def _case(view: CaseView, events: list[Any] | None = None) -> dict[str, Any]:
+    out = {
+        "id": view.id,
+        "number": view.number,
+        "procedure": view.procedure,
+        "title": view.title,
+        "status": view.status,
+        "outcome": view.outcome,
+        "version": view.version,
+        "data": view.data,
+        "tasks": [_task(t) for t in view.tasks],
+        "actions": [
+            {
+                "task_id": a.task_id,
+                "step": a.step,
+                "action": a.action,
+                "label": a.label,
+                "form": a.form,
+                "needs_claim": a.needs_claim,
+            }
+            for a in view.actions
+        ],
+        "opened_at": view.opened_at,
+        "closed_at": view.closed_at,
+        "due_at": view.due_at,
+        "parent": view.parent,
+    }
+    if events is not None:
+        out["events"] = [
+            {"type": e.type, "at": e.at, "actor": e.actor, "payload": e.payload} for e in events
+        ]
+    return plain(out)
+
+
+def _fields(bundle: Bundle, form_id: str | None) -> list[dict[str, Any]]:
+    form = bundle.forms.get(form_id) if form_id else None
+    if form is None:
+        return []
+    return plain(
+        [
+            {
+                "id": spec.id,
+                "type": spec.type,
+                "label": spec.label,
+                "required": spec.required,
+                "options": [{"value": o.value, "label": o.label} for o in spec.options or ()],
+            }
+            for spec in form.fields.values()
+        ]
+    )
+
+
+# -- who is calling --------------------------------------------------------------------------
+@dataclass
+class Caller:
+    actor: Actor
+    bundle: Bundle
+    services: Services
+
+
+async def _caller(request: Request, estate_id: str, scope: str) -> Caller:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("send 'Authorization: Bearer <token>'")
+    people: People = _state(request).people
+    seen = await people.check_token(token.strip())
+    if seen is None:
+        raise Unauthorized("the token is not known")
+    if seen.estate_id != estate_id:
+        raise NotFound("there is nothing here, or it is not yours to see")
+    if scope not in seen.scopes:
+        raise MissingScope(f"the token lacks the '{scope}' scope")
+    services: Services = _state(request).services
+    actor = await services.actor(estate_id, seen.username)
+    bundle = await services.published_bundle(estate_id)
+    return Caller(actor=actor, bundle=bundle, services=services)
+
+
+# -- endpoints --------------------------------------------------------------------------------
+@get("/e/{estate_id:str}/procedures", summary="Procedures the caller may start")
+async def procedures(request: Request, estate_id: FromPath[str]) -> list[dict[str, Any]]:
+    caller = await _caller(request, estate_id, "read")
+    bundle = caller.bundle
+    return [
+        plain(
+            {
+                "id": p.id,
+                "title": p.title,
+                "start_form": p.start.form,
+                "fields": _fields(bundle, p.start.form),
+            }
+        )
+        for p in bundle.procedures.values()
+        if p.id in bundle.estate.procedures and caller.actor.roles & set(p.start.roles)
+    ]
+
+
+@post("/e/{estate_id:str}/cases", summary="Start a case", status_code=201)
+async def start(
+    request: Request, estate_id: FromPath[str], data: JSONBody[StartCase]
+) -> dict[str, Any]:
+    caller = await _caller(request, estate_id, "act")
+    bundle = caller.bundle
+    proc = bundle.procedures.get(data.procedure)
+    if proc is None or proc.id not in bundle.estate.procedures:
+        raise NotFound(f"no procedure '{data.procedure}'")
+    if not caller.actor.roles & set(proc.start.roles):
+        raise NotAllowed("your roles cannot start this procedure")
+    view = await caller.services.start_case(estate_id, proc.id, data.data, actor=caller.actor)
+    return _case(view)
+
+
+@get("/e/{estate_id:str}/tasks", summary="Open tasks for the caller and their role queues")
+async def tasks(request: Request, estate_id: FromPath[str]) -> list[dict[str, Any]]:
+    caller = await _caller(request, estate_id, "read")
+    return [_task(t) for t in await caller.services.inbox(estate_id, actor=caller.actor)]
+
+
+@get("/e/{estate_id:str}/cases/{case_id:str}", summary="A case with its tasks and events")
+async def case(
+    request: Request, estate_id: FromPath[str], case_id: FromPath[str]
+) -> dict[str, Any]:
+    caller = await _caller(request, estate_id, "read")
+    view = await caller.services.get_case(estate_id, case_id, actor=caller.actor)
+    events = await caller.services.case_events(estate_id, case_id)
+    return _case(view, events)
+
+
+@post(
+    "/e/{estate_id:str}/cases/{case_id:str}/tasks/{task_id:str}/act",
+    summary="Take an action on a task",
+    status_code=200,
+)
+async def act(
+    request: Request,
+    estate_id: FromPath[str],
+    case_id: FromPath[str],
+    task_id: FromPath[str],
+    data: JSONBody[Act],
+) -> dict[str, Any]:
+    caller = await _caller(request, estate_id, "act")
+    await caller.services.get_case(estate_id, case_id, actor=caller.actor)  # 404 first
+    view = await caller.services.take_action(
+        estate_id,
+        case_id,
+        task_id,
+        data.action,
+        data.data,
+        actor=caller.actor,
+        expected_version=data.version,
+    )
+    return _case(view)
+
+
+@post(
+    "/e/{estate_id:str}/cases/{case_id:str}/tasks/{task_id:str}/claim",
+    summary="Claim a task from a role queue",
+    status_code=200,
+)
+async def claim(
+    request: Request, estate_id: FromPath[str], case_id: FromPath[str], task_id: FromPath[str]
+) -> dict[str, Any]:
+    caller = await _caller(request, estate_id, "act")
+    view = await caller.services.claim_task(estate_id, case_id, task_id, actor=caller.actor)
+    return _case(view)
+
+
+@get("/e/{estate_id:str}/registers", summary="The registers the estate keeps")
+async def registers(request: Request, estate_id: FromPath[str]) -> list[dict[str, Any]]:
+    caller = await _caller(request, estate_id, "read")
+    return [
+        plain({"id": r.id, "title": r.title, "fields": list(r.fields)})
+        for r in caller.bundle.estate.registers.values()
+    ]
+
+
+@get("/e/{estate_id:str}/registers/{register:str}", summary="A register's rows with history")
+async def register_rows(
+    request: Request, estate_id: FromPath[str], register: FromPath[str]
+) -> dict[str, Any]:
+    caller = await _caller(request, estate_id, "read")
+    keeper: Registers = _state(request).registers
+    page = await keeper.read(caller.bundle, register)
+    return plain(
+        {
+            "id": page.spec.id,
+            "title": page.spec.title,
+            "rows": [
+                {
+                    "id": e.id,
+                    "unit": e.unit,
+                    "data": e.data,
+                    "case_id": e.case_id,
+                    "case_number": e.case_number,
+                    "created_at": e.created_at,
+                    "removed_at": e.removed_at,
+                }
+                for e in page.entries
+            ],
+        }
+    )
+
+
+# -- problem details -----------------------------------------------------------------------------
+def problem(status: int, title: str, detail: str = "", **extra: Any) -> Response:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return Response(content=body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _handle(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, Unauthorized):
+        return problem(401, "Unauthorized", str(exc))
+    if isinstance(exc, MissingScope | NotAllowed):
+        return problem(403, "Forbidden", str(exc))
+    if isinstance(exc, NotFound | NotFoundException):
+        return problem(404, "Not found", "there is nothing here, or it is not yours to see")
+    if isinstance(exc, Conflict | Closed):
+        return problem(409, "Conflict", str(exc))
+    if isinstance(exc, Invalid):
+        return problem(422, "Invalid data", "correct the fields named in errors", errors=exc.errors)
+    if isinstance(exc, ValidationException):
+        return problem(422, "Invalid request", str(exc.detail), errors=plain(exc.extra or []))
+    if isinstance(exc, HTTPException):
+        return problem(exc.status_code, str(exc.detail))
+    raise exc
+
+
+router = Router(
+    path="/api/v1",
+    route_handlers=[procedures, start, tasks, case, act, claim, registers, register_rows],
+    exception_handlers={
+        Unauthorized: _handle,
+        MissingScope: _handle,
+        NotAllowed: _handle,
+        NotFound: _handle,
+        NotFoundException: _handle,
+        Conflict: _handle,
+        Closed: _handle,
+        Invalid: _handle,
+        ValidationException: _handle,
+    },
+    tags=["api"],
+)
+
+ROUTES = [router]
+
+#: The OpenAPI document of the API, served at /api/schema (openapi.json, Swagger, ReDoc).
+OPENAPI = OpenAPIConfig(title="EstateFlow API", version="1", path="/api/schema")
