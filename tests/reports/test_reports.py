@@ -36,6 +36,7 @@ async def test_report_figures(seeded):
     await check_an_empty_month(seeded)
     await check_record_books_page_by_key(seeded)
     await check_another_estate_sees_none_of_these_cases(seeded)
+    await check_a_cross_estate_report_covers_the_memberships(seeded)
 
 
 async def check_callback_deadline_skips_the_holiday(seeded):
@@ -63,6 +64,13 @@ def check_sla_compliance_per_step(r):
     # Forwarding: minor due 10:30 done 10:15 (met); general due 10:20, warned 10:10, done 10:25.
     row = r.sla_row("complaint", "forward")
     assert (row.deadlines, row.met, row.warned, row.breached) == (2, 1, 1, 1)
+    # Per deadline: 30 minutes for the minor one, 20 for the general one.
+    minor = r.sla_row("complaint", "forward", "severity: minor")
+    general = r.sla_row("complaint", "forward", "severity: general")
+    assert (minor.met, minor.breached, general.met, general.breached) == (1, 0, 0, 1)
+    client = r.sla_row("repair-callback", "callback", "origin: client")
+    assert (client.deadlines, client.met, client.breached) == (3, 2, 1)
+    assert not [x for x in r.sla_by_deadline if x.deadline == "origin: internal"]
     # Investigation within 24bh: both done the same morning.
     row = r.sla_row("complaint", "investigate")
     assert (row.deadlines, row.met, row.breached) == (2, 2, 0)
@@ -139,6 +147,13 @@ async def check_another_estate_sees_none_of_these_cases(seeded):
     assert r.cases == 0
     both = await Reports(seeded.services).report([ESTATE, "tower"], **SEPTEMBER)
     assert both.cases == 10
+
+
+async def check_a_cross_estate_report_covers_the_memberships(seeded):
+    reports = Reports(seeded.services)
+    assert await reports.visible_estates("kflee") == [ESTATE]
+    await seeded.services.grant("kflee", "tower", ["cs_supervisor"])
+    assert await reports.visible_estates("kflee") == [ESTATE, "tower"]
 
 
 async def check_record_books_page_by_key(seeded):

@@ -62,6 +62,9 @@ class SlaRow:
     procedure: str
     step: str
     """A step id, or ``(case)`` for a deadline on the whole case."""
+    deadline: str = ""
+    """Which of the step's deadlines, where they differ by the case (``severity: minor``,
+    ``origin: client``); empty in the per-step totals."""
     deadlines: int = 0
     met: int = 0
     warned: int = 0
@@ -90,6 +93,7 @@ class Report:
     volumes: Mapping[tuple[str, str], int]
     """``(procedure, "YYYY-MM")`` to the number of cases opened (estate time)."""
     sla: tuple[SlaRow, ...]
+    sla_by_deadline: tuple[SlaRow, ...]
     severity: Mapping[str, int]
     validity: Mapping[str, int]
     """``valid``, ``invalid`` and ``undetermined`` complaints."""
@@ -101,8 +105,11 @@ class Report:
     def kpi(self, key: str) -> Kpi:
         return next(k for k in self.kpis if k.key == key)
 
-    def sla_row(self, procedure: str, step: str) -> SlaRow:
-        return next(r for r in self.sla if (r.procedure, r.step) == (procedure, step))
+    def sla_row(self, procedure: str, step: str, deadline: str = "") -> SlaRow:
+        rows = self.sla_by_deadline if deadline else self.sla
+        return next(
+            r for r in rows if (r.procedure, r.step, r.deadline) == (procedure, step, deadline)
+        )
 
 
 def percent(part: int | Decimal, whole: int | Decimal) -> Decimal:
@@ -123,7 +130,8 @@ def compute_report(
 ) -> Report:
     """The report over ``rows`` (cases of the estates in ``bundles``) as of ``now``."""
     volumes: Counter[tuple[str, str]] = Counter()
-    sla: dict[tuple[str, str], dict[str, int]] = {}
+    sla: dict[tuple[str, str, str], dict[str, int]] = {}
+    by_deadline: dict[tuple[str, str, str], dict[str, int]] = {}
     severity: Counter[str] = Counter()
     validity: Counter[str] = Counter()
     hours: dict[str, list[Decimal]] = defaultdict(list)
@@ -137,7 +145,7 @@ def compute_report(
         zone = ZoneInfo(bundle.estate.timezone)
         case = engine.case_from_dict(row.state)
         volumes[(row.procedure, row.opened_at.astimezone(zone).strftime("%Y-%m"))] += 1
-        _count_sla(case, now, sla)
+        _count_sla(case, now, sla, by_deadline)
         if case.closed_at is not None:
             spent = Decimal((case.closed_at - case.opened_at).total_seconds()) / 3600
             hours[row.procedure].append(spent.quantize(Decimal("0.01"), ROUND_HALF_UP))
@@ -213,7 +221,8 @@ def compute_report(
         estates=tuple(sorted(bundles)),
         cases=count,
         volumes=dict(sorted(volumes.items())),
-        sla=tuple(SlaRow(procedure=p, step=s, **c) for (p, s), c in sorted(sla.items())),
+        sla=_sla_rows(sla),
+        sla_by_deadline=_sla_rows(by_deadline),
         severity=dict(sorted(severity.items())),
         validity=dict(sorted(validity.items())),
         kpis=kpis,
@@ -223,7 +232,26 @@ def compute_report(
     )
 
 
-def _count_sla(case: CaseState, now: datetime, into: dict[tuple[str, str], dict[str, int]]) -> None:
+def _sla_rows(counts: Mapping[tuple[str, str, str], Mapping[str, int]]) -> tuple[SlaRow, ...]:
+    return tuple(
+        SlaRow(procedure=p, step=s, deadline=d, **c) for (p, s, d), c in sorted(counts.items())
+    )
+
+
+#: Case fields that pick one of a step's deadlines (``forward_within[case.severity]``).
+_DEADLINE_KEYS = ("severity", "origin")
+
+
+def _count_sla(
+    case: CaseState,
+    now: datetime,
+    into: dict[tuple[str, str, str], dict[str, int]],
+    by_deadline: dict[tuple[str, str, str], dict[str, int]],
+) -> None:
+    """Count each deadline of ``case``: met (closed by its due time, which already
+    excludes paused time), breached (closed later, or open past it or after its
+    ``DeadlineMissed``), pending (open, not yet due); warned when its warning fired."""
+    kind = next((f"{k}: {case.data[k]}" for k in _DEADLINE_KEYS if case.data.get(k)), "all")
     deadlines: list[tuple[str, datetime, datetime | None, bool, bool, bool]] = [
         (t.step, t.due_at, t.closed_at, t.is_open, t.warned, t.escalated)
         for t in case.tasks
@@ -241,18 +269,22 @@ def _count_sla(case: CaseState, now: datetime, into: dict[tuple[str, str], dict[
             )
         )
     for step, due_at, closed_at, is_open, warned, missed in deadlines:
-        counts = into.setdefault(
-            (case.procedure, step),
-            {"deadlines": 0, "met": 0, "warned": 0, "breached": 0, "pending": 0},
-        )
-        counts["deadlines"] += 1
-        counts["warned"] += warned
         if is_open:
-            counts["breached" if missed or now > due_at else "pending"] += 1
+            outcome = "breached" if missed or now > due_at else "pending"
         elif closed_at is not None and closed_at <= due_at:
-            counts["met"] += 1
+            outcome = "met"
         else:
-            counts["breached"] += 1
+            outcome = "breached"
+        for key, target in (
+            ((case.procedure, step, ""), into),
+            ((case.procedure, step, kind), by_deadline),
+        ):
+            counts = target.setdefault(
+                key, {"deadlines": 0, "met": 0, "warned": 0, "breached": 0, "pending": 0}
+            )
+            counts["deadlines"] += 1
+            counts["warned"] += warned
+            counts[outcome] += 1
 
 
 def _callback(case: CaseState) -> tuple[str, bool] | None:

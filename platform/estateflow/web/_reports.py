@@ -31,7 +31,7 @@ from estateflow.web._render import render
 
 #: Rows a record book download holds at most (pages of the book, read by key).
 MAX_EXPORT_ROWS = 20_000
-_TABLES = ("kpis", "volumes", "sla", "severity", "close-times")
+_TABLES = ("kpis", "volumes", "sla", "sla-deadlines", "severity", "close-times")
 _MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -114,31 +114,8 @@ def tables(report: Report, bundle: Any, lang: str) -> dict[str, tuple[list[str],
             ],
         ),
         "volumes": (["Procedure", *months, "Total"], volumes),
-        "sla": (
-            [
-                "Procedure",
-                "Step",
-                "Deadlines",
-                "Met",
-                "Warned",
-                "Breached",
-                "Pending",
-                "Compliance",
-            ],
-            [
-                [
-                    _title(bundle, r.procedure, lang),
-                    _step_title(bundle, r.procedure, r.step, lang),
-                    r.deadlines,
-                    r.met,
-                    r.warned,
-                    r.breached,
-                    r.pending,
-                    _pct(r.compliance),
-                ]
-                for r in report.sla
-            ],
-        ),
+        "sla": _sla_table(report.sla, bundle, lang),
+        "sla-deadlines": _sla_table(report.sla_by_deadline, bundle, lang),
         "severity": (
             ["Complaints", "Count"],
             [[k, v] for k, v in report.severity.items()]
@@ -152,6 +129,27 @@ def tables(report: Report, bundle: Any, lang: str) -> dict[str, tuple[list[str],
             ],
         ),
     }
+
+
+def _sla_table(rows: Any, bundle: Any, lang: str) -> tuple[list[str], list[list]]:
+    headings = ["Procedure", "Step", "Deadline", "Deadlines", "Met", "Warned", "Breached"]
+    return (
+        [*headings, "Pending", "Compliance"],
+        [
+            [
+                _title(bundle, r.procedure, lang),
+                _step_title(bundle, r.procedure, r.step, lang),
+                r.deadline or "all",
+                r.deadlines,
+                r.met,
+                r.warned,
+                r.breached,
+                r.pending,
+                _pct(r.compliance),
+            ]
+            for r in rows
+        ],
+    )
 
 
 def charts(report: Report, bundle: Any, lang: str) -> list[Markup]:
