@@ -262,15 +262,21 @@ class Services:
         fired = 0
         for estate_id, case_id in due:
             try:
-                fired += await self._fire_case(estate_id, case_id, now)
+                fired += await self._fire_case(estate_id, case_id, now) or 0
             except Conflict:
                 continue  # another worker got there first: its firing stands
         return fired
 
-    async def _fire_case(self, estate_id: str, case_id: str, now: datetime) -> int:
+    async def _fire_case(self, estate_id: str, case_id: str, now: datetime) -> int | None:
+        """Fire what is due on one case; None when another worker holds it (PostgreSQL
+        SKIP LOCKED), and cheap when another worker fired it since the due list was read."""
         async with self.store.unit_of_work(writes=True) as uow:
-            if await uow.lock_case(estate_id, case_id) is None:
-                return 0  # another worker is firing this case right now
+            row = await uow.lock_case(estate_id, case_id)
+            if row is None:
+                return None
+            moment = engine.next_due_at(engine.case_from_dict(row.state))
+            if moment is None or moment > now:
+                return 0
             work = _Work(self, uow, None)
             touched = await work.load(estate_id, case_id)
             work.ctx = await self._context(uow, touched.bundle, touched.case.procedure, now)

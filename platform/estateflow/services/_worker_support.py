@@ -76,7 +76,7 @@ async def fire_due_round(
     fired = cases = skipped = failed = 0
     for estate_id, case_id in due:
         try:
-            count = await _fire_case(services, estate_id, case_id, now)
+            count = await services._fire_case(estate_id, case_id, now)
         except Conflict:
             skipped += 1
             continue
@@ -94,29 +94,6 @@ async def fire_due_round(
             if on_fired is not None:
                 on_fired(count)
     return FireRound(due=len(due), fired=fired, cases=cases, skipped=skipped, failed=failed)
-
-
-async def _fire_case(services: Services, estate_id: str, case_id: str, now: datetime) -> int | None:
-    """As :meth:`Services._fire_case`, but None when another worker holds the case, and
-    cheap when another worker has fired it since the due list was read."""
-    async with services.store.unit_of_work(writes=True) as uow:
-        row = await uow.lock_case(estate_id, case_id)
-        if row is None:
-            return None
-        moment = engine.next_due_at(engine.case_from_dict(row.state))
-        if moment is None or moment > now:
-            return 0  # fired by another worker since the list was read: nothing to load
-        work = _Work(services, uow, None)
-        touched = await work.load(estate_id, case_id)
-        work.ctx = await services._context(uow, touched.bundle, touched.case.procedure, now)
-        count = 0
-        for item in engine.due(touched.bundle, touched.case, work.ctx):
-            current = work.touched[case_id]
-            work.apply(case_id, engine.fire(current.bundle, current.case, item, work.ctx))
-            count += 1
-        await work.settle()
-        await work.save()
-        return count
 
 
 async def next_due_moment(services: Services) -> datetime | None:
