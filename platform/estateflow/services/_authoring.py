@@ -137,13 +137,14 @@ class Authoring:
             scheduled = await rows.schedules(uow, estate_id)
             drafts = await rows.overlay_drafts(uow, estate_id)
         now = self.clock()
+        arrived = [s for s in scheduled if s["effective_at"] <= now]
         return {
             "published": info,
             "history": history,
             "pending": [s for s in scheduled if s["effective_at"] > now],
             "drafts": drafts,
             "editable": sorted(p for p in info.sources if editable(info.estate_path, p)),
-            "previous": _previous(history, info.bundle_hash),
+            "previous": _previous(arrived, history, info.bundle_hash),
         }
 
     async def lint_published(self, estate_id: str) -> list[Diagnostic]:
@@ -236,16 +237,17 @@ class Authoring:
                 at=now,
             )
             if effective_at is None or effective_at <= now:
+                effective_at = now
                 uow.publish(estate_id, digest, by=actor.username, at=now)
-            else:
-                rows.schedule_publish(
-                    uow,
-                    estate_id=estate_id,
-                    bundle_hash=digest,
-                    effective_at=effective_at,
-                    by=actor.username,
-                    at=now,
-                )
+            # Immediate publishes are logged too: the log is what "previous" means.
+            rows.schedule_publish(
+                uow,
+                estate_id=estate_id,
+                bundle_hash=digest,
+                effective_at=effective_at,
+                by=actor.username,
+                at=now,
+            )
         return digest
 
     async def rollback(self, estate_id: str, *, actor: Actor, to: str | None = None) -> str:
@@ -255,10 +257,19 @@ class Authoring:
         async with self.store.unit_of_work(writes=True) as uow:
             current = await uow.published(estate_id, now)
             history = await rows.bundle_history(uow, estate_id)
-            target = to or _previous(history, current)
+            log = [s for s in await rows.schedules(uow, estate_id) if s["effective_at"] <= now]
+            target = to or _previous(log, history, current)
             if target is None or target not in {h["hash"] for h in history}:
                 raise NotFound("there is no earlier bundle of this estate to go back to")
             uow.publish(estate_id, target, by=actor.username, at=now)
+            rows.schedule_publish(
+                uow,
+                estate_id=estate_id,
+                bundle_hash=target,
+                effective_at=now,
+                by=actor.username,
+                at=now,
+            )
         return target
 
     async def cancel_schedule(self, estate_id: str, schedule_id: str, *, actor: Actor) -> None:
@@ -267,10 +278,13 @@ class Authoring:
             rows.cancel_schedule(uow, estate_id, schedule_id, self.clock())
 
 
-def _previous(history: list[dict[str, Any]], current: str) -> str | None:
-    """The bundle stored just before ``current`` (history is newest first)."""
-    hashes = [h["hash"] for h in history]
-    if current not in hashes:
-        return None
-    index = hashes.index(current)
-    return hashes[index + 1] if index + 1 < len(hashes) else None
+def _previous(log: list[dict[str, Any]], history: list[dict[str, Any]], current: str) -> str | None:
+    """The bundle published before ``current``: from the publish log (newest first), else
+    (bundles published from the command line are not logged) the newest other bundle."""
+    hashes = [entry["bundle_hash"] for entry in log]
+    if current in hashes:
+        later = hashes[hashes.index(current) :]
+        earlier = next((h for h in later if h != current), None)
+        if earlier is not None:
+            return earlier
+    return next((h["hash"] for h in history if h["hash"] != current), None)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import datetime
 from typing import Any
 
 from estateflow.store._store import UnitOfWork, _dt
+
+
+def _ordered_id() -> str:
+    """A unique id that sorts in the order rows were written, even under a fixed clock
+    (tests and demos freeze the app's clock, not the machine's)."""
+    return f"{time.time_ns():020d}{uuid.uuid4().hex[:12]}"
 
 
 def add_overlay_draft(
@@ -20,7 +27,7 @@ def add_overlay_draft(
     at: datetime,
 ) -> str:
     """Append a draft of one overlay file; returns its id. Earlier drafts stay."""
-    draft_id = uuid.uuid4().hex
+    draft_id = _ordered_id()
     uow.tx.defer(
         'INSERT INTO "overlay_drafts" ("id", "estate_id", "path", "text", "base_hash", '
         '"saved_by", "saved_at") VALUES ($1, $2, $3, $4, $5, $6, $7)',
@@ -51,7 +58,7 @@ async def overlay_drafts(uow: UnitOfWork, estate_id: str, limit: int = 50) -> li
     """The latest drafts of the estate, newest first (without their text)."""
     rows = await uow.tx.fetch(
         'SELECT "id", "path", "base_hash", "saved_by", "saved_at" FROM "overlay_drafts" '
-        'WHERE "estate_id" = $1 ORDER BY "saved_at" DESC LIMIT $2',
+        'WHERE "estate_id" = $1 ORDER BY "id" DESC LIMIT $2',
         estate_id,
         limit,
     )
@@ -69,7 +76,7 @@ def schedule_publish(
     by: str,
     at: datetime,
 ) -> str:
-    schedule_id = uuid.uuid4().hex
+    schedule_id = _ordered_id()
     uow.tx.defer(
         'INSERT INTO "scheduled_publish" ("id", "estate_id", "bundle_hash", "effective_at", '
         '"scheduled_at", "scheduled_by") VALUES ($1, $2, $3, $4, $5, $6)',
@@ -94,11 +101,11 @@ def cancel_schedule(uow: UnitOfWork, estate_id: str, schedule_id: str, at: datet
 
 
 async def schedules(uow: UnitOfWork, estate_id: str) -> list[dict[str, Any]]:
-    """Every publish that was scheduled and not cancelled, latest effective first."""
+    """Every publish decision (immediate ones too) not cancelled, latest effective first."""
     rows = await uow.tx.fetch(
         'SELECT "id", "bundle_hash", "effective_at", "scheduled_at", "scheduled_by" '
         'FROM "scheduled_publish" WHERE "estate_id" = $1 AND "cancelled_at" IS NULL '
-        'ORDER BY "effective_at" DESC',
+        'ORDER BY "effective_at" DESC, "id" DESC',
         estate_id,
     )
     for row in rows:

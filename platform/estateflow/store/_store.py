@@ -509,18 +509,19 @@ class UnitOfWork:
 
     async def published(self, estate_id: str, now: datetime | None = None) -> str:
         """The bundle new cases use; with ``now``, a scheduled publish whose time has
-        come wins over the ``published`` row when it is the later of the two."""
+        come wins over the ``published`` row when it is the later of the two (the row
+        wins a tie: every immediate publish writes it)."""
         if now is None:
             value = await self.tx.fetchval(
                 'SELECT "bundle_hash" FROM "published" WHERE "estate_id" = $1', estate_id
             )
         else:
             value = await self.tx.fetchval(
-                'SELECT "bundle_hash" FROM (SELECT "bundle_hash", "published_at" AS "at" '
-                'FROM "published" WHERE "estate_id" = $1 UNION ALL SELECT "bundle_hash", '
-                '"effective_at" AS "at" FROM "scheduled_publish" WHERE "estate_id" = $1 '
-                'AND "effective_at" <= $2 AND "cancelled_at" IS NULL) AS "candidates" '
-                'ORDER BY "at" DESC LIMIT 1',
+                'SELECT "bundle_hash" FROM (SELECT "bundle_hash", "published_at" AS "at", 0 AS '
+                '"rank" FROM "published" WHERE "estate_id" = $1 UNION ALL SELECT "bundle_hash", '
+                '"effective_at" AS "at", 1 AS "rank" FROM "scheduled_publish" WHERE '
+                '"estate_id" = $1 AND "effective_at" <= $2 AND "cancelled_at" IS NULL) AS '
+                '"candidates" ORDER BY "at" DESC, "rank" LIMIT 1',
                 estate_id,
                 now,
             )

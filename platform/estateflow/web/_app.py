@@ -23,6 +23,7 @@ from estateflow.errors import (
 )
 from estateflow.services import Attachments, People, Registers, Services, Sessions
 from estateflow.web import (
+    _admin,
     _api,
     _auth,
     _cases,
@@ -43,7 +44,18 @@ from estateflow.web._i18n import N_
 from estateflow.web._render import render
 
 #: Feature modules, each with its ROUTES; a new feature adds its module here.
-FEATURES = (_auth, _cases, _files, _notifications, _reports, _i18n, _print, _registers, _api)
+FEATURES = (
+    _auth,
+    _cases,
+    _files,
+    _notifications,
+    _reports,
+    _i18n,
+    _print,
+    _registers,
+    _api,
+    _admin,
+)
 
 
 @get("/health")

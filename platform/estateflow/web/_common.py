@@ -149,7 +149,8 @@ async def _member(request: Request, visit: Visit, estate_id: str) -> Member | No
     bundle = await services.published_bundle(estate_id)
     chosen = await _state(request).people.locale(visit.session.user)
     visit.lang = chosen or bundle.estate.locale
-    return Member(actor=actor, bundle=bundle, user={"name": actor.name or actor.username})
+    user = {"name": actor.name or actor.username, "admin": "admin" in actor.roles}
+    return Member(actor=actor, bundle=bundle, user=user)
 
 
 async def _uploads(
