@@ -83,6 +83,7 @@ async def seed(services: Services, clock: FakeClock) -> Seeded:
             ("rc3", "client"),
             ("rc4", "internal"),
             ("rc5", "internal"),
+            ("rc6", "client"),
         ],
         start=1,
     ):
@@ -193,9 +194,11 @@ async def seed(services: Services, clock: FakeClock) -> Seeded:
         "lmyip",
     )
     await _act(services, ids["rc5"], "callback", "not_sampled", None, "kflee")
-    # rc2 waits for the owner from Friday 14:00 to Monday 14:00 (8 business hours).
+    # rc2 waits for the owner from Friday 14:00 to Monday 14:00 (8 business hours);
+    # rc6 waits from Friday 14:00 and is never resumed.
     clock.now = hk(25, 14, 0)
     await services.pause_case(ESTATE, ids["rc2"], actor=who("kflee"))
+    await services.pause_case(ESTATE, ids["rc6"], actor=who("kflee"))  # never resumed
     clock.now = hk(28, 14, 0)
     await services.resume_case(ESTATE, ids["rc2"], actor=who("kflee"))
     # Monday 16:59: rc1 and rc3 were warned at 14:12 (80% of 24bh).
@@ -217,6 +220,15 @@ async def seed(services: Services, clock: FakeClock) -> Seeded:
     await _act(
         services,
         ids["rc2"],
+        "callback",
+        "record",
+        {"method": "phone", "called_at": "2026-09-29T15:00", "satisfied": "on"},
+        "lmyip",
+    )
+    # rc6 is called back while still paused: its deadline was never moved on.
+    await _act(
+        services,
+        ids["rc6"],
         "callback",
         "record",
         {"method": "phone", "called_at": "2026-09-29T15:00", "satisfied": "on"},

@@ -44,7 +44,7 @@ async def test_reports_page_books_and_downloads(client):
     html = page.text
     assert "<script>" not in html.split("</head>", 1)[1]
     assert html.count("<svg") >= 5
-    assert "66.7%" in html and "≥ 100%" in html  # client callbacks against 100%
+    assert "75.0%" in html and "≥ 100%" in html  # client callbacks against 100%
     assert "94.8%" in html and "≥ 95%" in html  # satisfaction against 95%
     assert "≥ 70%" in html
     assert "severity: general" in html and "origin: client" in html
@@ -52,7 +52,7 @@ async def test_reports_page_books_and_downloads(client):
     assert csv_file.headers["content-type"].startswith("text/csv")
     assert csv_file.content.startswith(b"\xef\xbb\xbf")
     text = csv_file.content.decode("utf-8-sig")
-    assert "回訪客戶,all,3,2,3,1,0,66.7%" in text
+    assert "回訪客戶,all,4,3,3,1,0,75.0%" in text
     xlsx = await client.get("/e/sunshine/reports?from=2026-09&to=2026-09&table=kpis&format=xlsx")
     with zipfile.ZipFile(io.BytesIO(xlsx.content)) as archive:
         assert "94.8%" in archive.read("xl/worksheets/sheet1.xml").decode()

@@ -12,7 +12,7 @@ The figures are plain data (:class:`Report`); pages, CSV, XLSX and SVG are made 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -20,8 +20,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from estateflow import engine
+from estateflow.calendar import Calendar
 from estateflow.definitions import Bundle
-from estateflow.engine import CaseState
+from estateflow.engine import CaseState, TaskState
 from estateflow.store._reports import ReportCase, report_cases
 
 #: Default targets (percent) when a procedure states none in its params.
@@ -145,7 +146,7 @@ def compute_report(
         zone = ZoneInfo(bundle.estate.timezone)
         case = engine.case_from_dict(row.state)
         volumes[(row.procedure, row.opened_at.astimezone(zone).strftime("%Y-%m"))] += 1
-        _count_sla(case, now, sla, by_deadline)
+        _count_sla(case, now, sla, by_deadline, _calendars(bundle, row.procedure))
         if case.closed_at is not None:
             spent = Decimal((case.closed_at - case.opened_at).total_seconds()) / 3600
             hours[row.procedure].append(spent.quantize(Decimal("0.01"), ROUND_HALF_UP))
@@ -158,7 +159,7 @@ def compute_report(
             replied += "callback" in case.steps
         elif row.procedure == "repair-callback":
             origin = data.get("origin")
-            done = _callback(case)
+            done = _callback(case, _calendars(bundle, row.procedure))
             if origin == "client":
                 client += 1
                 client_ok += bool(done and done[0] == "phone" and done[1])
@@ -247,13 +248,14 @@ def _count_sla(
     now: datetime,
     into: dict[tuple[str, str, str], dict[str, int]],
     by_deadline: dict[tuple[str, str, str], dict[str, int]],
+    calendars: Callable[[str], Calendar | None] = lambda step: None,
 ) -> None:
     """Count each deadline of ``case``: met (closed by its due time, which already
     excludes paused time), breached (closed later, or open past it or after its
     ``DeadlineMissed``), pending (open, not yet due); warned when its warning fired."""
     kind = next((f"{k}: {case.data[k]}" for k in _DEADLINE_KEYS if case.data.get(k)), "all")
     deadlines: list[tuple[str, datetime, datetime | None, bool, bool, bool]] = [
-        (t.step, t.due_at, t.closed_at, t.is_open, t.warned, t.escalated)
+        (t.step, _due(t, calendars(t.step)), t.closed_at, t.is_open, t.warned, t.escalated)
         for t in case.tasks
         if t.due_at is not None and t.status not in ("skipped", "cancelled")
     ]
@@ -287,13 +289,41 @@ def _count_sla(
             counts[outcome] += 1
 
 
-def _callback(case: CaseState) -> tuple[str, bool] | None:
+def _due(task: TaskState, calendar: Calendar | None) -> datetime:
+    """The task's deadline; for a task closed while its case was paused (so never
+    resumed), moved on by the business time it was paused, as resuming would have (a
+    wall-clock deadline is moved by business time too: the open part of the pause)."""
+    assert task.due_at is not None
+    if task.paused_at is None or task.closed_at is None or calendar is None:
+        return task.due_at
+    moved = calendar.add_span(task.due_at, calendar.between(task.paused_at, task.closed_at))
+    return moved or task.due_at
+
+
+def _calendars(bundle: Bundle, procedure: str) -> Callable[[str], Calendar | None]:
+    """The calendar each step's deadline counts in: its own, else the procedure's."""
+    proc = bundle.procedures.get(procedure)
+    known = bundle.estate.calendars
+
+    def pick(step_id: str) -> Calendar | None:
+        step = proc.steps.get(step_id) if proc else None
+        name = getattr(step.due, "calendar", None) if step and step.due else None
+        name = name or (proc.calendar if proc else None)
+        spec = known.get(name) if name else None
+        return spec.calendar if spec else None
+
+    return pick
+
+
+def _callback(
+    case: CaseState, calendars: Callable[[str], Calendar | None]
+) -> tuple[str, bool] | None:
     """How the first recorded callback was made, and whether it was in time."""
     for task in case.tasks:
         if task.step == "callback" and task.status == "done" and task.action == "record":
             record = case.steps.get("callback", {})
             in_time = task.due_at is None or (
-                task.closed_at is not None and task.closed_at <= task.due_at
+                task.closed_at is not None and task.closed_at <= _due(task, calendars(task.step))
             )
             return str(record.get("method") or ""), in_time
     return None
