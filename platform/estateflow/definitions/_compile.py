@@ -839,6 +839,19 @@ def compile_estate(located: Located) -> tuple[EstateSpec, list[Diagnostic]]:
         closed=tuple((data.get("holidays") or {}).get("closed", ())),
         open=tuple((data.get("holidays") or {}).get("open", ())),
     )
+    # The schema checks the shape of a date; a day that does not exist is caught here.
+    dates: dict[str, list[tuple[int, Any]]] = {"closed": [], "open": []}
+    for which, listed in (("closed", holidays.closed), ("open", holidays.open)):
+        for index, text in enumerate(listed):
+            try:
+                dates[which].append((index, _date(text)))
+            except ValueError as exc:
+                c.report(
+                    "bad-value",
+                    f"'{text}' is not a date: {exc}",
+                    ("holidays", which, index),
+                    hint="write a day that exists, as YYYY-MM-DD",
+                )
     calendars = {}
     for cal_id, raw in (data.get("calendars") or {}).items():
         hours = raw if isinstance(raw, str) else raw["hours"]
@@ -849,11 +862,15 @@ def compile_estate(located: Located) -> tuple[EstateSpec, list[Diagnostic]]:
                 timezone=timezone,
                 hours=hours,
                 region=region,
-                closed=[_date(d) for d in holidays.closed],
-                open=[_date(d) for d in holidays.open],
+                closed=[day for _, day in dates["closed"]],
+                open=[day for _, day in dates["open"]],
             )
         except cal.CalendarError as exc:
-            c.report(exc.code, exc.message, _calendar_path(cal_id, raw, exc.where), hint=exc.hint)
+            where = exc.where
+            if where and where[0] in dates and len(where) > 1 and isinstance(where[1], int):
+                # Back from the list of real dates to the place in the file.
+                where = (where[0], dates[where[0]][where[1]][0], *where[2:])
+            c.report(exc.code, exc.message, _calendar_path(cal_id, raw, where), hint=exc.hint)
         calendars[cal_id] = CalendarSpec(
             id=cal_id,
             label=c.label(raw.get("label", cal_id) if isinstance(raw, dict) else cal_id),
