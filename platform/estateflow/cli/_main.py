@@ -8,6 +8,7 @@ from pathlib import Path
 
 from estateflow import __version__
 from estateflow.cli import _admin, _docs, _graph, _migrate, _serve, _simulate, _tokens, _worker
+from estateflow.cli import _ops as ops_commands
 from estateflow.definitions import CheckResult, check_paths, schema_for
 from estateflow.errors import render_all
 
@@ -65,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     _serve.register(sub)
     _worker.register(sub)
     _migrate.register(sub)
+    ops_commands.register(sub)
     _tokens.register(sub)
     return parser
 

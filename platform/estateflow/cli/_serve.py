@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from estateflow.cli import _ops
 from estateflow.cli._admin import default_database_url
 from estateflow.definitions import builtin_library
 from estateflow.engine import Actor
@@ -111,7 +112,7 @@ async def _run_server(services: Services, args: argparse.Namespace) -> None:
         log_level="info",
         lifespan="on",
         server_header=False,
-        proxy_headers=False,
+        **_ops.uvicorn_options(),
     )
     server = uvicorn.Server(config)
     stop = asyncio.Event()

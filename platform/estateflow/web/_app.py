@@ -16,12 +16,12 @@ from litestar.static_files import create_static_files_router
 
 from estateflow.errors import (
     DefinitionError,
-    EstateFlowError,
     NotAllowed,
     NotFound,
     render_all,
 )
 from estateflow.services import Attachments, People, Registers, Services, Sessions
+from estateflow.services._ops import health as health_report
 from estateflow.web import (
     _admin,
     _api,
@@ -60,13 +60,10 @@ FEATURES = (
 
 @get("/health")
 async def health(request: Request) -> Response:
+    """The database and the worker's heartbeat; 503 when the database is down."""
     services: Services = _state(request).services
-    try:
-        async with services.store.unit_of_work(writes=False) as uow:
-            await uow.estates()
-    except EstateFlowError as exc:
-        return Response(content={"status": "down", "database": str(exc)}, status_code=503)
-    return Response(content={"status": "ok"})
+    report = await health_report(services)
+    return Response(content=report, status_code=503 if report["status"] == "down" else 200)
 
 
 # -- errors -----------------------------------------------------------------------------------
