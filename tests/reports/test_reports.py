@@ -66,7 +66,13 @@ def check_sla_compliance_per_step(r):
     # (Tue 10:00) moves on by the 17 business hours paused (Fri 4, Mon 8, Tue 5) to
     # Fri 2 October 11:00 (Thu 1 October is a holiday): met, and never warned.
     row = r.sla_row("repair-callback", "callback")
-    assert (row.deadlines, row.met, row.warned, row.breached, row.pending) == (4, 3, 3, 1, 0)
+    assert (row.deadlines, row.met, row.warned, row.breached, row.pending) == (
+        4,
+        3,
+        3,
+        1,
+        0,
+    )
     assert row.compliance == Decimal("75.0")
     # Forwarding: minor due 10:30 done 10:15 (met); general due 10:20, warned 10:10, done 10:25.
     row = r.sla_row("complaint", "forward")
@@ -110,16 +116,28 @@ def check_complaint_severity_validity_and_reply_rate(r):
     assert r.severity == {"general": 1, "minor": 1}
     assert r.validity == {"invalid": 1, "valid": 1}
     reply = r.kpi("complaint_reply")
-    assert (reply.numerator, reply.denominator, reply.percent) == (1, 2, Decimal("50.0"))
+    assert (reply.numerator, reply.denominator, reply.percent) == (
+        1,
+        2,
+        Decimal("50.0"),
+    )
     assert reply.target == Decimal("100") and reply.on_target is False
 
 
 def check_repair_callback_rates_against_their_targets(r):
     client = r.kpi("callback_client")  # rc1, rc2, rc6 in time by phone; rc3 late
-    assert (client.numerator, client.denominator, client.percent) == (3, 4, Decimal("75.0"))
+    assert (client.numerator, client.denominator, client.percent) == (
+        3,
+        4,
+        Decimal("75.0"),
+    )
     assert client.target == Decimal("100")
     internal = r.kpi("callback_internal")  # rc4 face to face; rc5 not sampled
-    assert (internal.numerator, internal.denominator, internal.percent) == (1, 2, Decimal("50.0"))
+    assert (internal.numerator, internal.denominator, internal.percent) == (
+        1,
+        2,
+        Decimal("50.0"),
+    )
     assert internal.target == Decimal("70") and internal.on_target is False
 
 
@@ -176,6 +194,11 @@ async def check_record_books_page_by_key(seeded):
     assert second.next_after is None
     closed = await reports.book(ESTATE, "complaint", status="closed")
     assert [(r[0], r[2], r[3]) for r in closed.rows] == [("TS-2026-000001", "closed", "resolved")]
+    headings = closed.columns
+    [c1] = closed.rows
+    # The investigation's findings and the callback's time come from the step records.
+    assert c1[headings.index("調查經過及結果")] == "燈管損壞"
+    assert "2026-09-24 12:00" in c1
     by_unit = await reports.book(ESTATE, "complaint", unit="T2-3B")
     assert [r[0] for r in by_unit.rows] == ["TS-2026-000001"]
     visitors = await reports.book(ESTATE, "visitor", since=hk(24, 0), until=hk(25, 0))

@@ -233,7 +233,9 @@ def compute_report(
     )
 
 
-def _sla_rows(counts: Mapping[tuple[str, str, str], Mapping[str, int]]) -> tuple[SlaRow, ...]:
+def _sla_rows(
+    counts: Mapping[tuple[str, str, str], Mapping[str, int]],
+) -> tuple[SlaRow, ...]:
     return tuple(
         SlaRow(procedure=p, step=s, deadline=d, **c) for (p, s, d), c in sorted(counts.items())
     )
@@ -255,7 +257,14 @@ def _count_sla(
     ``DeadlineMissed``), pending (open, not yet due); warned when its warning fired."""
     kind = next((f"{k}: {case.data[k]}" for k in _DEADLINE_KEYS if case.data.get(k)), "all")
     deadlines: list[tuple[str, datetime, datetime | None, bool, bool, bool]] = [
-        (t.step, _due(t, calendars(t.step)), t.closed_at, t.is_open, t.warned, t.escalated)
+        (
+            t.step,
+            _due(t, calendars(t.step)),
+            t.closed_at,
+            t.is_open,
+            t.warned,
+            t.escalated,
+        )
         for t in case.tasks
         if t.due_at is not None and t.status not in ("skipped", "cancelled")
     ]
@@ -282,7 +291,8 @@ def _count_sla(
             ((case.procedure, step, kind), by_deadline),
         ):
             counts = target.setdefault(
-                key, {"deadlines": 0, "met": 0, "warned": 0, "breached": 0, "pending": 0}
+                key,
+                {"deadlines": 0, "met": 0, "warned": 0, "breached": 0, "pending": 0},
             )
             counts["deadlines"] += 1
             counts["warned"] += warned
@@ -351,6 +361,8 @@ class BookSpec:
     key: str
     procedure: str
     title: Mapping[str, str]
+    steps: tuple[str, ...] = ()
+    """Steps whose latest record fills columns after the case's own fields."""
 
 
 #: The paper record books the handbooks keep, each made from one procedure's cases.
@@ -360,11 +372,17 @@ BOOKS: Mapping[str, BookSpec] = {
         BookSpec(
             key="visitor",
             procedure="visitor",
-            title={"zh-Hans": "访客登记表", "zh-Hant": "訪客登記表", "en": "Visitor register"},
+            steps=("contact_host",),
+            title={
+                "zh-Hans": "访客登记表",
+                "zh-Hant": "訪客登記表",
+                "en": "Visitor register",
+            },
         ),
         BookSpec(
             key="inquiry",
             procedure="inquiry",
+            steps=("answer",),
             title={
                 "zh-Hans": "来电来访处理记录表",
                 "zh-Hant": "來電來訪處理記錄表",
@@ -374,6 +392,7 @@ BOOKS: Mapping[str, BookSpec] = {
         BookSpec(
             key="complaint",
             procedure="complaint",
+            steps=("investigate", "callback"),
             title={
                 "zh-Hans": "投诉处理记录表",
                 "zh-Hant": "投訴處理記錄表",
@@ -383,12 +402,22 @@ BOOKS: Mapping[str, BookSpec] = {
         BookSpec(
             key="keys",
             procedure="key-custody",
-            title={"zh-Hans": "钥匙登记表", "zh-Hant": "鑰匙登記表", "en": "Key register"},
+            steps=("seal", "lend"),
+            title={
+                "zh-Hans": "钥匙登记表",
+                "zh-Hant": "鑰匙登記表",
+                "en": "Key register",
+            },
         ),
         BookSpec(
             key="daily-check",
             procedure="daily-check",
-            title={"zh-Hans": "日检考评表", "zh-Hant": "日檢考評表", "en": "Daily check appraisal"},
+            steps=("inspect",),
+            title={
+                "zh-Hans": "日检考评表",
+                "zh-Hant": "日檢考評表",
+                "en": "Daily check appraisal",
+            },
         ),
     )
 }
@@ -406,22 +435,35 @@ class BookPage:
     """The key of the next page (``opened_at|id``), None on the last page."""
 
 
-def book_columns(bundle: Bundle, book: BookSpec) -> list[tuple[str, str, Any]]:
-    """``(field id, heading, field spec)`` of a book: its start form, then case data."""
+def book_columns(bundle: Bundle, book: BookSpec) -> list[tuple[str | None, str, str, Any]]:
+    """``(step or None, field id, heading, field spec)`` of each column of a book: the
+    start form and case data, then the fields of the book's steps' forms."""
     proc = bundle.procedures[book.procedure]
     locale = bundle.estate.locale
-    out: list[tuple[str, str, Any]] = []
-    seen: set[str] = set()
-    specs: list[Any] = []
+    out: list[tuple[str | None, str, str, Any]] = []
+    headings: set[str] = set()
+    sources: list[tuple[str | None, Any]] = []
     if proc.start.form and proc.start.form in bundle.forms:
-        specs += list(bundle.forms[proc.start.form].fields.values())
-    specs += list(getattr(proc, "data", {}).values())
-    for spec in specs:
-        if spec.id in seen or spec.type in _SKIPPED_KINDS:
+        sources += [(None, f) for f in bundle.forms[proc.start.form].fields.values()]
+    sources += [(None, f) for f in getattr(proc, "data", {}).values()]
+    for step_id in book.steps:
+        step = proc.steps.get(step_id)
+        if step is not None and step.form and step.form in bundle.forms:
+            sources += [(step_id, f) for f in bundle.forms[step.form].fields.values()]
+    seen: set[tuple[str | None, str]] = set()
+    for step_id, spec in sources:
+        if (step_id, spec.id) in seen or spec.type in _SKIPPED_KINDS:
             continue
-        seen.add(spec.id)
+        if step_id is not None and (None, spec.id) in seen:
+            continue  # copied into the case data by ``set``: shown once
+        seen.add((step_id, spec.id))
         label = spec.label or {}
-        out.append((spec.id, label.get(locale) or label.get("en") or spec.id, spec))
+        heading = label.get(locale) or label.get("en") or spec.id
+        if heading in headings and step_id is not None:
+            title = proc.steps[step_id].title or {}
+            heading = f"{title.get(locale) or step_id}: {heading}"
+        headings.add(heading)
+        out.append((step_id, spec.id, heading, spec))
     return out
 
 
@@ -433,26 +475,25 @@ def book_rows(
     zone = ZoneInfo(bundle.estate.timezone)
     locale = bundle.estate.locale
     columns = book_columns(bundle, book)
-    headings = ["No.", "Opened", "Status", "Outcome", *(h for _, h, _ in columns)]
+    headings = ["No.", "Opened", "Status", "Outcome", *(h for _, _, h, _ in columns)]
     rows: list[tuple[str, ...]] = []
     ids: list[str] = []
     for row in cases:
         data = row.state.get("data", {})
+        records = row.state.get("steps", {})
         cells = [
             row.number,
             row.opened_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
             row.status,
             row.outcome or "",
         ]
-        for field_id, _, spec in columns:
+        for step_id, field_id, _, spec in columns:
+            value = (data if step_id is None else records.get(step_id, {})).get(field_id)
             try:
-                cells.append(
-                    display_value(
-                        spec, data.get(field_id), locale=locale, currency=bundle.estate.currency
-                    )
-                )
-            except (TypeError, ValueError, KeyError):
-                cells.append(str(data.get(field_id) or ""))
+                text = display_value(spec, value, locale=locale, currency=bundle.estate.currency)
+            except (TypeError, ValueError, KeyError, AttributeError):
+                text = "" if value is None else str(value)
+            cells.append(text)
         rows.append(tuple(cells))
         ids.append(row.id)
     return headings, rows, ids
