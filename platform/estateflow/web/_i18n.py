@@ -1,7 +1,7 @@
 """UI text in zh-Hans, zh-Hant and en: Babel catalogs compiled when first used.
 
 ``locales/zh_Hans.po`` holds the simplified Chinese of every message; zh-Hant is derived
-from it with OpenCC (Hong Kong variants) and then overridden by ``locales/zh_Hant.po``;
+from it with OpenCC (traditional characters) and then overridden by ``locales/zh_Hant.po``;
 ``locales/en.po`` holds the English (the message ids are English, so most entries repeat
 them). The ``.po`` files are compiled in memory with ``babel.messages.mofile`` at the
 first request: there is no build step.
@@ -83,7 +83,7 @@ def _hant(text: str) -> str:
 def _converter() -> Any:
     import opencc
 
-    return opencc.OpenCC("s2hk")
+    return opencc.OpenCC("s2t")
 
 
 def merged(locale: str) -> Catalog:
@@ -91,13 +91,11 @@ def merged(locale: str) -> Catalog:
     with the entries of ``zh_Hant.po`` over it."""
     if locale != "zh-Hant":
         return _read(locale)
+    texts = {m.id: _hant(m.string) for m in _read("zh-Hans") if m.id and m.string}
+    texts.update({m.id: m.string for m in _read("zh-Hant") if m.id and m.string})
     out = Catalog(locale="zh_Hant")
-    for message in _read("zh-Hans"):
-        if message.id and message.string:
-            out.add(message.id, _hant(message.string))
-    for message in _read("zh-Hant"):
-        if message.id and message.string:
-            out.add(message.id, message.string)
+    for message_id, text in texts.items():
+        out.add(message_id, text)
     return out
 
 

@@ -16,7 +16,14 @@ from litestar.params import FromPath
 from estateflow import fields as f
 from estateflow.definitions import Bundle
 from estateflow.services import CaseView, Services
-from estateflow.web._common import _base, _finish, _login_redirect, _member, _state, _visit
+from estateflow.web._common import (
+    _base,
+    _finish,
+    _login_redirect,
+    _member,
+    _state,
+    _visit,
+)
 from estateflow.web._render import TEMPLATES, render
 from estateflow.web._timeline import case_data
 
@@ -41,7 +48,7 @@ def steps(bundle: Bundle, view: CaseView, events: list[Any], lang: str) -> list[
             "who": event.actor or "",
             "step": "",
             "action": "",
-            "values": [],
+            "fields": [],
             "signatures": [],
         }
         if event.type == "CaseStarted":
@@ -64,7 +71,7 @@ def steps(bundle: Bundle, view: CaseView, events: list[Any], lang: str) -> list[
                     row["signatures"].append({"label": spec.label, **dict(value)})
                     continue
                 text = f.display_value(spec, value, locale=lang, currency=bundle.estate.currency)
-                row["values"].append({"label": spec.label, "text": text})
+                row["fields"].append({"label": spec.label, "text": text})
         out.append(row)
     return out
 
