@@ -122,6 +122,7 @@ def check_complaint_severity_validity_and_reply_rate(r):
         Decimal("50.0"),
     )
     assert reply.target == Decimal("100") and reply.on_target is False
+    assert reply.label["zh-Hant"] == "投訴回覆率"
 
 
 def check_repair_callback_rates_against_their_targets(r):
@@ -171,6 +172,8 @@ async def check_another_estate_sees_none_of_these_cases(seeded):
     await seeded.services.publish_estate(REPO / "examples" / "tower")
     r = await Reports(seeded.services).report(["tower"], **SEPTEMBER)
     assert r.cases == 0
+    nowhere = await Reports(seeded.services).report(["nowhere"], **SEPTEMBER)
+    assert nowhere.cases == 0 and nowhere.estates == ()
     both = await Reports(seeded.services).report([ESTATE, "tower"], **SEPTEMBER)
     assert both.cases == 11
 

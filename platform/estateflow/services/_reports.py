@@ -23,6 +23,7 @@ from estateflow import engine
 from estateflow.calendar import Calendar
 from estateflow.definitions import Bundle
 from estateflow.engine import CaseState, TaskState
+from estateflow.errors import NotFound
 from estateflow.store._reports import ReportCase, report_cases
 
 #: Default targets (percent) when a procedure states none in its params.
@@ -33,7 +34,8 @@ COMPLAINT_REPLY_TARGET = 100
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Kpi:
     key: str
-    label: str
+    label: Mapping[str, str]
+    """In zh-Hans, zh-Hant and en."""
     source: str
     numerator: int
     denominator: int
@@ -172,7 +174,7 @@ def compute_report(
     kpis = (
         Kpi(
             key="complaint_reply",
-            label="Complaint reply rate",
+            label={"zh-Hans": "投诉回复率", "zh-Hant": "投訴回覆率", "en": "Complaint reply rate"},
             source="000 1.1.3",
             numerator=replied,
             denominator=complaints,
@@ -180,7 +182,11 @@ def compute_report(
         ),
         Kpi(
             key="callback_client",
-            label="Client repairs called back by phone within 24 working hours",
+            label={
+                "zh-Hans": "客户报修24个工作小时内电话回访率",
+                "zh-Hant": "客戶報修24個工作小時內電話回訪率",
+                "en": "Client repairs called back by phone within 24 working hours",
+            },
             source="003 二.2",
             numerator=client_ok,
             denominator=client,
@@ -188,7 +194,11 @@ def compute_report(
         ),
         Kpi(
             key="callback_internal",
-            label="Internal repairs called back face to face",
+            label={
+                "zh-Hans": "内部报修面对面回访率",
+                "zh-Hant": "內部報修面對面回訪率",
+                "en": "Internal repairs called back face to face",
+            },
             source="003 二.2",
             numerator=internal_ok,
             denominator=internal,
@@ -196,7 +206,11 @@ def compute_report(
         ),
         Kpi(
             key="satisfaction",
-            label="Satisfaction (mean of survey rounds)",
+            label={
+                "zh-Hans": "满意率（各轮调查平均）",
+                "zh-Hant": "滿意率（各輪調查平均）",
+                "en": "Satisfaction (mean of survey rounds)",
+            },
             source="003 三.1",
             numerator=len(rates),
             denominator=len(rates),
@@ -539,7 +553,13 @@ class Reports:
         The caller decides which estates the user may see (their memberships).
         """
         now = self.services.clock()
-        bundles = {e: await self.services.published_bundle(e) for e in estate_ids}
+        bundles: dict[str, Bundle] = {}
+        for estate_id in estate_ids:
+            try:
+                bundles[estate_id] = await self.services.published_bundle(estate_id)
+            except NotFound:
+                continue  # nothing published there yet: no cases either
+        estate_ids = list(bundles)
         rows: list[ReportCase] = []
         after: tuple[datetime, str] | None = None
         async with self.services.store.unit_of_work(writes=False) as uow:
@@ -571,8 +591,6 @@ class Reports:
         limit: int = 50,
     ) -> BookPage:
         """One page of a record book; ``after`` is the previous page's ``next_after``."""
-        from estateflow.errors import NotFound
-
         book = BOOKS.get(key)
         if book is None:
             raise NotFound(f"no record book '{key}'")

@@ -83,6 +83,10 @@ def _step_title(bundle: Any, procedure: str, step: str, lang: str) -> str:
     return spec.title.get(lang) or spec.title.get("en") or step
 
 
+def _label(label: Any, lang: str) -> str:
+    return label.get(lang) or label.get("en") or ""
+
+
 def _pct(value: Decimal | None) -> str:
     return "—" if value is None else f"{value}%"
 
@@ -103,7 +107,7 @@ def tables(report: Report, bundle: Any, lang: str) -> dict[str, tuple[list[str],
             ["KPI", "Figure", "Counted", "Target", "Handbook", "On target"],
             [
                 [
-                    k.label,
+                    _label(k.label, lang),
                     _pct(k.percent),
                     f"{k.numerator}/{k.denominator}" if k.value is None else k.numerator,
                     f"≥ {k.target}%" if k.target is not None else "",
@@ -159,8 +163,9 @@ def charts(report: Report, bundle: Any, lang: str) -> list[Markup]:
     ]
     out = [bar_chart_svg("Cases opened by procedure", totals)]
     for kpi in report.kpis:
-        bars = [(kpi.label, kpi.percent)] if kpi.percent is not None else []
-        out.append(bar_chart_svg(kpi.label, bars, target=kpi.target, unit="%"))
+        label = _label(kpi.label, lang)
+        bars = [(label, kpi.percent)] if kpi.percent is not None else []
+        out.append(bar_chart_svg(label, bars, target=kpi.target, unit="%"))
     sla = [
         (f"{_step_title(bundle, r.procedure, r.step, lang)}", r.compliance)
         for r in report.sla
