@@ -98,3 +98,25 @@ async def test_units_need_a_units_register(services):
 
 def test_heartbeat_staleness_default_is_minutes():
     assert timedelta(minutes=1) <= ops.HEARTBEAT_STALE
+
+
+def test_read_table_reads_xlsx_and_csv(tmp_path):
+    from estateflow.services._report_files import xlsx_bytes
+
+    book = tmp_path / "households.xlsx"
+    book.write_bytes(
+        xlsx_bytes(
+            "members", ["unit", "name", "age"], [["T1-1A", "陳國棟", None], ["T1-1B", "李小文", 9]]
+        )
+    )
+    assert ops.read_table(book) == [
+        {"unit": "T1-1A", "name": "陳國棟", "age": ""},
+        {"unit": "T1-1B", "name": "李小文", "age": "9"},
+    ]
+    sheet = tmp_path / "staff.csv"
+    sheet.write_text("username,name\ntclau,劉子晴\n", encoding="utf-8-sig")
+    assert ops.read_table(sheet) == [{"username": "tclau", "name": "劉子晴"}]
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match=r"not a readable \.xlsx"):
+        ops.read_table(broken)

@@ -92,6 +92,17 @@ def json_log_config() -> dict[str, Any]:
     }
 
 
+def json_logs_if_asked(level: str = "INFO") -> None:
+    """Switch this process's logging to JSON lines when ``ESTATEFLOW_LOG_FORMAT=json``."""
+    if os.environ.get(LOG_FORMAT_VARIABLE) == "json":
+        import logging.config
+
+        config = json_log_config()
+        config["root"] = {"handlers": ["default"], "level": level}
+        config["loggers"]["estateflow"]["level"] = level
+        logging.config.dictConfig(config)
+
+
 # -- commands -------------------------------------------------------------------------------
 def register(sub: Any) -> None:
     backup = sub.add_parser("backup", help="copy the database and attachments to an archive")
@@ -242,7 +253,7 @@ def _restore(args: argparse.Namespace) -> int:
 def _pg_run(command: list[str], archive: Path, done: str) -> int:
     if shutil.which(command[0]) is None:
         return _fail(f"{command[0]} is not installed; see docs/deploy.md")
-    result = subprocess.run(command, capture_output=True, text=True)
+    result = subprocess.run(command, check=False, capture_output=True, text=True)
     if result.returncode != 0:
         return _fail(f"{command[0]} failed: {result.stderr.strip()}")
     print(f"{done} {archive}")

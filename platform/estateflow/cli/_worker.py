@@ -16,6 +16,7 @@ import sys
 from datetime import datetime
 from typing import Any
 
+from estateflow.cli import _ops as ops_commands
 from estateflow.cli._admin import DB_VARIABLE, default_database_url
 from estateflow.errors import EstateFlowError
 from estateflow.services import Sender, Services, system_clock
@@ -75,6 +76,7 @@ def _worker(args: argparse.Namespace) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    ops_commands.json_logs_if_asked(args.log_level.upper())
     try:
         exit_after = exit_after_from_env()
         clock = _clock()

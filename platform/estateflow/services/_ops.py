@@ -6,14 +6,18 @@ doctor`` and tests read the same answers.
 
 from __future__ import annotations
 
+import csv
 import os
+import re
 import shutil
 import socket
+import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from estateflow.calendar import missing_holiday_years
 from estateflow.errors import EstateFlowError, Invalid, NotFound
@@ -29,6 +33,8 @@ MIN_FREE_BYTES = 1024**3
 #: Register that each import kind fills ("staff" makes accounts instead).
 IMPORT_REGISTERS = {"units": "units", "households": "members"}
 IMPORT_KINDS = ("units", "households", "staff")
+#: Bytes an .xlsx may unpack to (a zip bomb stops here, before any XML is parsed).
+MAX_XLSX_UNPACKED = 64 * 1024**2
 
 
 def worker_name() -> str:
@@ -232,21 +238,71 @@ def _clean_row(bundle: Any, kind: str, row: dict[str, str]) -> Any:
 
 
 def read_table(path: Path) -> list[dict[str, str]]:
-    """Rows of a CSV (UTF-8, with or without BOM) or XLSX file, by header."""
+    """Rows of a CSV (UTF-8, with or without BOM) or XLSX file (its first sheet), by header."""
     if path.suffix.lower() == ".xlsx":
-        try:
-            from openpyxl import load_workbook
-        except ImportError as exc:
-            raise ValueError("reading .xlsx needs openpyxl: pip install openpyxl") from exc
-        sheet = load_workbook(path, read_only=True, data_only=True).active
-        values = [
-            ["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)
-        ]
+        values = _xlsx_rows(path)
         if not values:
             return []
         header = values[0]
-        return [dict(zip(header, row, strict=False)) for row in values[1:]]
-    import csv
-
+        return [
+            dict(zip(header, row + [""] * (len(header) - len(row)), strict=False))
+            for row in values[1:]
+        ]
     with path.open(encoding="utf-8-sig", newline="") as handle:
         return [dict(row) for row in csv.DictReader(handle)]
+
+
+_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+
+
+def _xlsx_rows(path: Path) -> list[list[str]]:
+    """The first sheet's cells as text, read with the standard library (no openpyxl)."""
+    try:
+        with zipfile.ZipFile(path) as book:
+            names = set(book.namelist())
+            if sum(info.file_size for info in book.infolist()) > MAX_XLSX_UNPACKED:
+                raise ValueError(f"{path.name}: too large once unpacked; split it or use CSV")
+            shared: list[str] = []
+            if "xl/sharedStrings.xml" in names:
+                root = ElementTree.fromstring(book.read("xl/sharedStrings.xml"))
+                shared = [
+                    "".join(t.text or "" for t in si.iter(f"{{{_NS['m']}}}t"))
+                    for si in root.findall("m:si", _NS)
+                ]
+            sheets = sorted(n for n in names if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n))
+            if not sheets:
+                raise ValueError(f"{path.name}: no worksheet in this file")
+            root = ElementTree.fromstring(book.read(sheets[0]))
+    except (zipfile.BadZipFile, ElementTree.ParseError, KeyError) as exc:
+        raise ValueError(f"{path.name}: not a readable .xlsx file ({exc})") from exc
+    rows: list[list[str]] = []
+    for row in root.iter(f"{{{_NS['m']}}}row"):
+        cells: list[str] = []
+        for cell in row.findall("m:c", _NS):
+            match = _CELL_REF.fullmatch(cell.get("r", ""))
+            column = _column_index(match.group(1)) if match else len(cells)
+            cells.extend([""] * (column - len(cells)))
+            cells.append(_xlsx_value(cell, shared))
+        rows.append(cells)
+    return rows
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - ord("A") + 1
+    return index - 1
+
+
+def _xlsx_value(cell: ElementTree.Element, shared: list[str]) -> str:
+    kind = cell.get("t")
+    if kind == "inlineStr":
+        return "".join(t.text or "" for t in cell.iter(f"{{{_NS['m']}}}t"))
+    value = cell.find("m:v", _NS)
+    text = value.text if value is not None and value.text else ""
+    if kind == "s" and text:
+        return shared[int(text)]
+    if kind is None and text.endswith(".0"):
+        return text[:-2]  # whole numbers come back as floats: 9.0 is 9
+    return text
