@@ -159,6 +159,14 @@ def check_time_to_close_percentiles(r):
     # Closed after 5, 5 (Thu 15:00), 103 (Mon 17:00), 125, 125 (Tue 15:00), 145 (Wed 11:00)
     # hours: nearest rank 50% is the 3rd of 6, 90% the 6th.
     assert callbacks.closed == 6
+    # In office hours, pauses left out: rc4, rc5 4 (10-13, 14-15); rc6 11 (Thu 7, Fri 4,
+    # then paused until closed); rc2 20 (Thu 7, Fri 8, Mon 8, Tue 5, less 8 paused);
+    # rc1 22 (Thu 7, Fri 8, Mon 7); rc3 33 (Thu 7, Fri 8, Mon 8, Tue 8, Wed 2).
+    assert (callbacks.p50_business_hours, callbacks.p90_business_hours) == (
+        Decimal("11.00"),
+        Decimal("33.00"),
+    )
+    assert complaint.p50_business_hours == Decimal("2.00")
     assert (callbacks.p50_hours, callbacks.p90_hours, callbacks.max_hours) == (
         Decimal("103.00"),
         Decimal("145.00"),

@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from estateflow import engine
-from estateflow.calendar import Calendar
+from estateflow.calendar import Calendar, Pause
 from estateflow.definitions import Bundle
 from estateflow.engine import CaseState, TaskState
 from estateflow.errors import NotFound
@@ -87,6 +87,9 @@ class CloseTimes:
     p50_hours: Decimal
     p90_hours: Decimal
     max_hours: Decimal
+    p50_business_hours: Decimal | None = None
+    """In the procedure's calendar's open hours, paused time left out."""
+    p90_business_hours: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -138,6 +141,7 @@ def compute_report(
     severity: Counter[str] = Counter()
     validity: Counter[str] = Counter()
     hours: dict[str, list[Decimal]] = defaultdict(list)
+    business: dict[str, list[Decimal]] = defaultdict(list)
     complaints = replied = 0
     client = client_ok = internal = internal_ok = 0
     rates: list[Decimal] = []
@@ -152,6 +156,9 @@ def compute_report(
         if case.closed_at is not None:
             spent = Decimal((case.closed_at - case.opened_at).total_seconds()) / 3600
             hours[row.procedure].append(spent.quantize(Decimal("0.01"), ROUND_HALF_UP))
+            calendar = _calendars(bundle, row.procedure)("")
+            if calendar is not None:
+                business[row.procedure].append(_business_hours(case, calendar))
         data = case.data
         if row.procedure == "complaint":
             complaints += 1
@@ -229,6 +236,8 @@ def compute_report(
             p50_hours=nearest_rank(values, 50),
             p90_hours=nearest_rank(values, 90),
             max_hours=max(values),
+            p50_business_hours=nearest_rank(business[proc], 50) if business[proc] else None,
+            p90_business_hours=nearest_rank(business[proc], 90) if business[proc] else None,
         )
         for proc, values in sorted(hours.items())
     )
@@ -311,6 +320,17 @@ def _count_sla(
             counts["deadlines"] += 1
             counts["warned"] += warned
             counts[outcome] += 1
+
+
+def _business_hours(case: CaseState, calendar: Calendar) -> Decimal:
+    """Open hours from opening to closing, less every pause (one still running at the
+    close included)."""
+    assert case.closed_at is not None
+    pauses = list(case.pauses)
+    if case.paused_at is not None:
+        pauses.append(Pause(start=case.paused_at, end=case.closed_at))
+    spent = calendar.between(case.opened_at, case.closed_at, pauses)
+    return (Decimal(spent.total_seconds()) / 3600).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 def _due(task: TaskState, calendar: Calendar | None) -> datetime:

@@ -126,9 +126,25 @@ def tables(report: Report, bundle: Any, lang: str) -> dict[str, tuple[list[str],
             + [[f"validity: {k}", v] for k, v in report.validity.items()],
         ),
         "close-times": (
-            ["Procedure", "Closed", "Median (h)", "90th percentile (h)", "Longest (h)"],
             [
-                [_title(bundle, c.procedure, lang), c.closed, c.p50_hours, c.p90_hours, c.max_hours]
+                "Procedure",
+                "Closed",
+                "Median (h)",
+                "90th percentile (h)",
+                "Longest (h)",
+                "Median (working h, pauses out)",
+                "90th percentile (working h)",
+            ],
+            [
+                [
+                    _title(bundle, c.procedure, lang),
+                    c.closed,
+                    c.p50_hours,
+                    c.p90_hours,
+                    c.max_hours,
+                    c.p50_business_hours,
+                    c.p90_business_hours,
+                ]
                 for c in report.close_times
             ],
         ),
