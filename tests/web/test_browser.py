@@ -109,7 +109,7 @@ def test_complaint_from_intake_to_closed(server, browser, javascript):
 
     # The front desk records a general complaint.
     _sign_in(page, server, "wychan")
-    page.click("text=New case")
+    page.click("nav a[href='/e/sunshine/start']")
     page.click("a[href='/e/sunshine/start/complaint']")
     page.fill("[name='f.unit']", "T1-12A")
     page.fill("[name='f.complainant']", "陳國棟")
@@ -121,7 +121,7 @@ def test_complaint_from_intake_to_closed(server, browser, javascript):
     page.fill("[name='f.summary']", "走廊燈壞了 <script>alert(1)</script>")
     page.check("[name='f.repeated_back']")
     _shot(page, f"start-form-{suffix}")
-    page.click("button:has-text('Open case')")
+    page.click("form.case-form button.primary")
     try:
         page.wait_for_url("**/cases/*", timeout=8000)
     except Exception:
@@ -179,4 +179,42 @@ def test_complaint_from_intake_to_closed(server, browser, javascript):
     page.click("button[value='record']")
     page.wait_for_url(case_url)
     assert "closed: resolved" in page.locator(".status").inner_text()
+    context.close()
+
+
+#: The inbox heading in each language, as the screenshots must show it.
+HEADINGS = {"zh-Hans": "待办", "zh-Hant": "待辦", "en": "Inbox"}
+
+
+def test_screenshots_of_the_inbox_a_case_and_a_form_in_three_languages(server, browser):
+    context = browser.new_context(locale="zh-HK", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    _sign_in(page, server, "kflee")
+    page.goto(f"{server}/e/sunshine/start/complaint")
+    page.fill("[name='f.unit']", "T2-8B")
+    page.fill("[name='f.complainant']", "林美華")
+    page.select_option("[name='f.relation']", "owner")
+    page.fill("[name='f.phone']", "9876 5432")
+    page.select_option("[name='f.channel']", "phone")
+    page.fill("[name='f.received_at']", "2026-09-24T10:00")
+    page.select_option("[name='f.severity']", "minor")
+    page.fill("[name='f.summary']", "電梯按鈕失靈")
+    page.check("[name='f.repeated_back']")
+    page.click("form.case-form button.primary")
+    page.wait_for_url("**/cases/*")
+    case_url = page.url
+    for locale, heading in HEADINGS.items():
+        page.goto(f"{server}/e/sunshine/")
+        page.select_option("form.language select", locale)
+        with page.expect_navigation():
+            page.click("form.language button")
+        assert page.locator("html").get_attribute("lang") == locale
+        assert page.locator("h1").inner_text() == heading
+        _shot(page, f"inbox-{locale}")
+        page.goto(case_url)
+        page.wait_for_selector("form.case-form")
+        _shot(page, f"case-{locale}")
+        page.goto(f"{server}/e/sunshine/start/complaint")
+        page.wait_for_selector("[name='f.summary']")
+        _shot(page, f"form-{locale}")
     context.close()
