@@ -191,3 +191,43 @@ async def test_a_publish_takes_effect_at_its_date(services, clock, admin):
     clock.advance(minutes=1)
     assert await authoring.rollback("sunshine", actor=actor, to=before) == before
     assert await _published(services) == before
+
+
+async def test_an_uploaded_overlay_is_checked_and_a_path_outside_is_refused(client, admin):
+    await sign_in(client, admin)
+    page = await client.get("/e/sunshine/admin/edit")
+    token = csrf_of(page.text)
+    response = await client.post(
+        "/e/sunshine/admin/edit",
+        data={"csrf": token, "kind": "procedures"},
+        files={"file": ("complaint.yaml", GOOD.encode(), "application/yaml")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    draft = await client.get(response.headers["location"])
+    assert f"Overlay <code>{OVERLAY}</code>" in draft.text
+    assert "No errors" in draft.text
+    outside = await client.post(
+        "/e/sunshine/admin/edit",
+        data={"csrf": token, "kind": "procedures"},
+        files={"file": ("../../../procedures/complaint.yaml", GOOD.encode(), "text/plain")},
+        follow_redirects=False,
+    )
+    assert outside.status_code == 403
+
+
+async def test_a_scheduled_publish_can_be_cancelled(services, clock, admin):
+    from datetime import timedelta
+
+    authoring = Authoring(services)
+    actor = await authoring.admin("sunshine", admin)
+    before = await _published(services)
+    draft_id, _ = await authoring.save_draft("sunshine", OVERLAY, GOOD, actor=actor)
+    await authoring.publish_draft(
+        "sunshine", draft_id, actor=actor, effective_at=clock() + timedelta(hours=1)
+    )
+    pending = (await authoring.overview("sunshine"))["pending"]
+    await authoring.cancel_schedule("sunshine", pending[0]["id"], actor=actor)
+    clock.advance(hours=2)
+    assert await _published(services) == before
+    assert (await authoring.overview("sunshine"))["pending"] == []
