@@ -64,6 +64,12 @@ async def test_reports_page_books_and_downloads(client):
     assert "TS-2026-000001" in book.text and "TS-2026-000002" in book.text
     closed = await client.get("/e/sunshine/books/complaint?status=closed&print=1")
     assert "TS-2026-000002" not in closed.text and "Checked by" in closed.text
+    fragment = await client.get(
+        "/e/sunshine/books/complaint?status=open",
+        headers={"HX-Request": "true", "HX-Target": "book-rows"},
+    )
+    assert fragment.text.lstrip().startswith('<div id="book-rows">')
+    assert "TS-2026-000002" in fragment.text and "TS-2026-000001" not in fragment.text
     export = await client.get("/e/sunshine/books/visitor?format=csv")
     assert "李大文" in export.content.decode("utf-8-sig")
     missing = await client.get("/e/sunshine/books/nothing")

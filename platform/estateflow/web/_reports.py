@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, get
@@ -310,6 +311,7 @@ async def book_page(request: Request, estate_id: FromPath[str], book: FromPath[s
         nav="reports",
         page=page,
         query=query,
+        qs=urlencode(query),
         printing=printing,
     )
     return _finish(request, visit, render(request, "reports/book.html", context))
