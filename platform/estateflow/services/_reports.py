@@ -581,21 +581,24 @@ class Reports:
                 continue  # nothing published there yet: no cases either
         estate_ids = list(bundles)
         rows: list[ReportCase] = []
-        after: tuple[datetime, str] | None = None
         async with self.services.store.unit_of_work(writes=False) as uow:
-            while True:
-                page = await report_cases(
-                    uow,
-                    list(estate_ids),
-                    since=since,
-                    until=until,
-                    after=after,
-                    limit=self.page_size,
-                )
-                rows += page
-                if len(page) < self.page_size:
-                    break
-                after = (page[-1].opened_at, page[-1].id)
+            # One estate at a time: each page is read in the order of the index
+            # ``cases_opened`` (estate, opened_at, id), with no sort.
+            for estate_id in estate_ids:
+                after: tuple[datetime, str] | None = None
+                while True:
+                    page = await report_cases(
+                        uow,
+                        [estate_id],
+                        since=since,
+                        until=until,
+                        after=after,
+                        limit=self.page_size,
+                    )
+                    rows += page
+                    if len(page) < self.page_size:
+                        break
+                    after = (page[-1].opened_at, page[-1].id)
         return compute_report(rows, bundles, now)
 
     async def book(

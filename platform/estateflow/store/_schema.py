@@ -33,6 +33,7 @@ _EXTRA = (
     'CREATE INDEX IF NOT EXISTS outbox_pending ON "outbox" ("sent_at", "created_at")',
     'CREATE INDEX IF NOT EXISTS cases_reports '
     'ON "cases" ("estate_id", "procedure", "opened_at", "id")',
+    'CREATE INDEX IF NOT EXISTS cases_opened ON "cases" ("estate_id", "opened_at", "id")',
 )
 
 _PG = PostgresEngine(config={})
