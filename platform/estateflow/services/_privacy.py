@@ -118,6 +118,21 @@ async def private_case(
     return dataclasses.replace(view, data=mask_ids(view.data))
 
 
+async def private_events(
+    services: Services, estate_id: str, case_id: str, *, actor: Actor
+) -> list[Any]:
+    """The case's events as ``actor`` may see them: id numbers in payloads masked unless
+    their role allows full numbers (the look is then logged by :func:`private_case`)."""
+    events = await services.case_events(estate_id, case_id)
+    rules = await settings(services, estate_id)
+    if rules.full_id_roles & set(actor.roles):
+        return events
+    return [
+        dataclasses.replace(e, payload=mask_ids(e.payload)) if _has_id(e.payload) else e
+        for e in events
+    ]
+
+
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class PurgeReport:
     cases: tuple[str, ...]

@@ -26,6 +26,7 @@ from estateflow.definitions import Bundle
 from estateflow.engine import Actor
 from estateflow.errors import Closed, Conflict, Invalid, NotAllowed, NotFound
 from estateflow.services import CaseView, People, Registers, Services, TaskView
+from estateflow.services._privacy import private_case, private_events
 from estateflow.web._common import _state
 
 PROBLEM = "application/problem+json"
@@ -212,8 +213,9 @@ async def case(
     request: Request, estate_id: FromPath[str], case_id: FromPath[str]
 ) -> dict[str, Any]:
     caller = await _caller(request, estate_id, "read")
-    view = await caller.services.get_case(estate_id, case_id, actor=caller.actor)
-    events = await caller.services.case_events(estate_id, case_id)
+    # Id numbers masked unless the caller's role may see them (services/_privacy.py).
+    view = await private_case(caller.services, estate_id, case_id, actor=caller.actor)
+    events = await private_events(caller.services, estate_id, case_id, actor=caller.actor)
     return _case(view, events)
 
 
