@@ -24,7 +24,7 @@ from estateflow.definitions import (
     ProcedureSpec,
     StepSpec,
 )
-from estateflow.engine._evolve import evolve
+from estateflow.engine._evolve import CaseDraft, apply
 from estateflow.engine._state import (
     SYSTEM,
     ActionOption,
@@ -56,7 +56,8 @@ class _Decider:
     ) -> None:
         self.bundle = bundle
         self.proc = proc
-        self.case = case
+        self.case: CaseState | CaseDraft | None = case
+        """The case as the decision's events leave it: a draft once one has landed."""
         self.actor = actor
         self.ctx = ctx
         self.events: list[Event] = []
@@ -67,12 +68,18 @@ class _Decider:
     # -- events ----------------------------------------------------------------------
     def emit(self, type_: str, **payload: Any) -> None:
         event = Event(type=type_, at=self.ctx.now, actor=self.actor.username, payload=payload)
-        self.case = evolve(self.case, event)
+        case = self.case
+        if case is not None and type(case) is not CaseDraft:
+            case = CaseDraft.of(case)
+        self.case = apply(case, event)
         self.events.append(event)
 
     def result(self) -> Decision:
-        assert self.case is not None
-        return self.case, tuple(self.events)
+        case = self.case
+        assert case is not None
+        if type(case) is CaseDraft:
+            case = case.freeze()
+        return case, tuple(self.events)
 
     # -- expressions -----------------------------------------------------------------
     def env(self, form: Mapping[str, Any] | None = None) -> dict[str, Any]:
