@@ -64,6 +64,10 @@ class _Decider:
         self.entered = 0
         start_form = bundle.forms.get(proc.start.form) if proc.start.form else None
         self.case_fields = {**(start_form.fields if start_form else {}), **proc.data}
+        self._env_case: dict[str, Any] | None = None
+        self._env_steps: dict[str, Any] | None = None
+        self._env_rest: dict[str, Any] | None = None
+        self._calendar: Calendar | None = None
 
     # -- events ----------------------------------------------------------------------
     def emit(self, type_: str, **payload: Any) -> None:
@@ -73,6 +77,8 @@ class _Decider:
             case = CaseDraft.of(case)
         self.case = apply(case, event)
         self.events.append(event)
+        if self._env_case is not None or self._env_steps is not None:
+            self._landed(event)
 
     def result(self) -> Decision:
         case = self.case
@@ -83,6 +89,30 @@ class _Decider:
 
     # -- expressions -----------------------------------------------------------------
     def env(self, form: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """What expressions see now. Built once per decision and kept up to date as
+        events land; the records in it are replaced, never changed, so an environment
+        taken before an event still shows the case as it was."""
+        if self._env_case is None:
+            self._env_case = self._case_record()
+        if self._env_steps is None:
+            self._env_steps = self._step_records()
+        if self._env_rest is None:
+            self._env_rest = {
+                "params": dict(self.proc.params),
+                "actor": self.actor.env(),
+                "now": self.ctx.now,
+                "registers": dict(self.ctx.registers),
+            }
+        env: dict[str, Any] = {
+            "case": self._env_case,
+            "steps": self._env_steps,
+            **self._env_rest,
+        }
+        if form is not None:
+            env["form"] = dict(form)
+        return env
+
+    def _case_record(self) -> dict[str, Any]:
         case = self.case
         assert case is not None
         meta = {
@@ -98,28 +128,48 @@ class _Decider:
             "procedure": self.proc.id,
             "estate": self.bundle.estate.id,
         }
-        steps = {}
-        for step_id, step in self.proc.steps.items():
-            blank: dict[str, Any] = {"at": None, "by": None, "action": None}
-            form_fields = self.bundle.forms[step.form].fields if step.form else {}
-            blank.update(dict.fromkeys(form_fields))
-            record = f.rule_values(form_fields, case.steps.get(step_id, {}))
-            steps[step_id] = {**blank, **record}
-        env: dict[str, Any] = {
-            "case": {**meta, **f.rule_values(self.case_fields, case.data)},
-            "steps": steps,
-            "params": dict(self.proc.params),
-            "actor": self.actor.env(),
-            "now": self.ctx.now,
-            "registers": dict(self.ctx.registers),
-        }
-        if form is not None:
-            env["form"] = dict(form)
-        return env
+        return {**meta, **f.rule_values(self.case_fields, case.data)}
+
+    def _step_records(self) -> dict[str, Any]:
+        case = self.case
+        assert case is not None
+        blanks, forms = _blank_steps(self.bundle, self.proc)
+        steps = dict(blanks)
+        for step_id, record in case.steps.items():
+            if step_id in blanks:
+                steps[step_id] = {**blanks[step_id], **f.rule_values(forms[step_id], record)}
+        return steps
+
+    def _landed(self, event: Event) -> None:
+        """Keep the environment up to date with ``event`` (already applied)."""
+        kind = event.type
+        if kind in _ENV_UNCHANGED:
+            return
+        if kind == "CaseDataSet":
+            if self._env_case is not None:
+                values = f.rule_values(self.case_fields, event.payload["values"])
+                self._env_case = {**self._env_case, **values}
+        elif kind == "ActionTaken":
+            if self._env_steps is not None:
+                assert self.case is not None
+                task = self.case.task(event.payload["task_id"])
+                blanks, forms = _blank_steps(self.bundle, self.proc)
+                if task is not None and task.step in blanks:
+                    record = f.rule_values(forms[task.step], self.case.steps[task.step])
+                    steps = dict(self._env_steps)
+                    steps[task.step] = {**blanks[task.step], **record}
+                    self._env_steps = steps
+        elif kind == "CaseClosed":
+            self._env_case = None
+        else:
+            self._env_case = self._env_steps = None
 
     def evaluate(self, expr: Expr, env: Mapping[str, Any]) -> Any:
         # Business-time helpers in rules count on the procedure's calendar.
-        return rules.evaluate(expr.rule, env, calendar=self.calendar_for(None, None))
+        calendar = self._calendar
+        if calendar is None:
+            calendar = self._calendar = self.calendar_for(None, None)
+        return rules.evaluate(expr.rule, env, calendar=calendar)
 
     # -- forms -----------------------------------------------------------------------
     def clean(
@@ -471,6 +521,7 @@ def start(
         d.case = blank
         values = d.clean(start_form.id, form, d.env({}))
         d.case = None
+        d._env_case = d._env_steps = None
     else:
         values = {k: v for k, v in (data or {}).items() if k in fields_ or not fields_}
     owner = actor.username if proc.owner == "starter" else None
@@ -508,7 +559,11 @@ def form_env(
             data=dict.fromkeys(d.case_fields),
             starter=actor.username,
         )
-    return d.env()
+    env = d.env()
+    # The caller's to keep: no record shared with the engine's decisions.
+    env["case"] = dict(env["case"])
+    env["steps"] = {step_id: dict(record) for step_id, record in env["steps"].items()}
+    return env
 
 
 def available_actions(
@@ -776,6 +831,64 @@ def fire(bundle: Bundle, case: CaseState, item: DueItem, ctx: Context) -> Decisi
 
 
 # -- helpers -----------------------------------------------------------------------------
+#: Events that change nothing expressions see (case meta, data, step records).
+_ENV_UNCHANGED = frozenset(
+    {
+        "TaskOpened",
+        "TaskSkipped",
+        "TaskClosed",
+        "TaskCancelled",
+        "TaskClaimed",
+        "TaskReassigned",
+        "ActivationOpened",
+        "JoinArrived",
+        "JoinFired",
+        "DeadlineWarned",
+        "DeadlineMissed",
+        "TimerFired",
+        "CaseDeadlineWarned",
+        "CaseDeadlineMissed",
+        "CasePaused",
+        "ChildStarted",
+        "ChildFinished",
+        "Notified",
+        "RegisterChanged",
+        "ChildRequested",
+    }
+)
+
+#: Blank step records per procedure: (bundle, procedure, blanks, form fields), by id.
+_BLANKS: dict[tuple[int, int], tuple[Any, Any, dict[str, Any], dict[str, Any]]] = {}
+_BLANKS_KEPT = 64
+
+
+def _blank_steps(
+    bundle: Bundle, proc: ProcedureSpec
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Each step's record before it has one (``at``, ``by``, ``action`` and its form's
+    fields, all None) and its form's fields, made once per procedure of a bundle.
+
+    Shared between decisions: expressions cannot change a record, and nothing else
+    is given these.
+    """
+    key = (id(bundle), id(proc))
+    held = _BLANKS.get(key)
+    if held is not None and held[0] is bundle and held[1] is proc:
+        return held[2], held[3]
+    blanks: dict[str, dict[str, Any]] = {}
+    forms: dict[str, Any] = {}
+    for step_id, step in proc.steps.items():
+        form_fields = bundle.forms[step.form].fields if step.form else {}
+        blank: dict[str, Any] = {"at": None, "by": None, "action": None}
+        blank.update(dict.fromkeys(form_fields))
+        blanks[step_id] = blank
+        forms[step_id] = form_fields
+    if len(_BLANKS) >= _BLANKS_KEPT:
+        _BLANKS.clear()
+    _BLANKS[key] = (bundle, proc, blanks, forms)
+    return blanks, forms
+
+
 def _truthy(value: Any) -> bool:
     return bool(value)
 
