@@ -118,3 +118,24 @@ def test_json_log_lines(monkeypatch):
     line = json.loads(JsonFormatter().format(record))
     assert line["message"] == "round: fired 3" and line["fired"] == 3
     assert line["level"] == "info" and line["logger"] == "estateflow.worker"
+
+
+def test_privacy_erase_one_case_on_request(tmp_path):
+    url = _db(tmp_path)
+
+    async def job(svc):
+        view = await svc.start_case("sunshine", "complaint", INTAKE, actor=who("wychan"))
+        return view.number
+
+    number = with_services(url, FakeClock(THU_0924_1000), job)
+    args = ("privacy", "erase", number, "--estate", "sunshine", "--db", url)
+    status, _, err = cli(*args, "--reason", " ")
+    assert status == 1 and "say why" in err
+    status, out, err = cli(*args, "--reason", "owner's request of 2026-09-30", "--by", "dpo")
+    assert status == 0, err
+    assert out.startswith(f"erased personal data of {number} (")
+    assert cli("audit", "verify", "--db", url)[1].strip() == "the event log verifies"
+    status, out, _ = cli("privacy", "export", "陳國棟", "--estate", "sunshine", "--db", url)
+    assert json.loads(out)["cases"] == []
+    status, out, _ = cli("privacy", "log", "--estate", "sunshine", "--db", url)
+    assert "dpo          erase" in out and "owner's request of 2026-09-30" in out

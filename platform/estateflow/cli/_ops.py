@@ -163,6 +163,13 @@ def register(sub: Any) -> None:
     purge.add_argument("--by", default=os.environ.get("USER", "admin"))
     _db_option(purge)
     purge.set_defaults(run=lambda a: _with_services(a, _purge))
+    erase = verbs.add_parser("erase", help="erase one case's personal data now")
+    erase.add_argument("case", metavar="CASE", help="case number (TS-2026-000123) or id")
+    erase.add_argument("--estate", required=True)
+    erase.add_argument("--reason", required=True, help="why; kept in the access log")
+    erase.add_argument("--by", default=os.environ.get("USER", "admin"))
+    _db_option(erase)
+    erase.set_defaults(run=lambda a: _with_services(a, _erase))
     export = verbs.add_parser("export", help="everything held about a person, as JSON")
     export.add_argument("query", metavar="NAME_PHONE_OR_ID")
     export.add_argument("--estate", required=True)
@@ -393,6 +400,15 @@ async def _purge(services: Services, args: argparse.Namespace) -> int:
     )
     verb = "would erase" if args.dry_run else "erased"
     print(f"{verb} personal data of {len(report.cases)} cases ({report.events} events)")
+    return EXIT_OK
+
+
+async def _erase(services: Services, args: argparse.Namespace) -> int:
+    async with services.store.unit_of_work(writes=False) as uow:
+        row = await uow.find_case(args.estate, args.case)
+    case_id = row.id if row else args.case
+    count = await privacy.erase_case(services, args.estate, case_id, by=args.by, reason=args.reason)
+    print(f"erased personal data of {args.case} ({count} events); the event log still verifies")
     return EXIT_OK
 
 

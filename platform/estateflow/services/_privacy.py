@@ -182,6 +182,32 @@ async def purge_expired(
     return PurgeReport(cases=tuple(purged), events=events)
 
 
+async def erase_case(
+    services: Services, estate_id: str, case_id: str, *, by: str, reason: str
+) -> int:
+    """Erase one case's personal data now (a person's request, a court order): its event
+    payloads become tombstones and its state forgets what was typed. Returns the events
+    erased; the erasure and its reason go to the access log."""
+    if not reason.strip():
+        raise ValueError("say why the case is erased (it goes to the access log)")
+    async with services.store.unit_of_work(writes=True) as uow:
+        row = await uow.load_case(estate_id, case_id)
+        todo = [e for e in await uow.events(case_id) if not e.erased]
+        for event in todo:
+            uow.erase_payload(case_id, event.seq)
+        ops.forget_case_data(uow, case_id, row.state)
+        ops.log_access(
+            uow,
+            estate_id=estate_id,
+            actor=by,
+            action="erase",
+            subject=case_id,
+            at=services.clock(),
+            detail=reason.strip(),
+        )
+    return len(todo)
+
+
 def _normal(text: str) -> str:
     return "".join(ch for ch in str(text).casefold() if ch.isalnum())
 
