@@ -27,13 +27,13 @@ def test_csv_has_a_bom_and_defuses_formulas():
 
 
 def test_xlsx_is_a_workbook_of_inline_strings_and_numbers():
-    data = xlsx_bytes("投訴 [2026]", HEADINGS, ROWS)
+    data = xlsx_bytes('投訴 [2026] "甲"', HEADINGS, ROWS)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert "[Content_Types].xml" in archive.namelist()
         sheet = ElementTree.fromstring(archive.read("xl/worksheets/sheet1.xml"))
         book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
     ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
-    assert book.find("m:sheets/m:sheet", ns).get("name") == "投訴 2026"
+    assert book.find("m:sheets/m:sheet", ns).get("name") == '投訴 2026 "甲"'
     cells = sheet.findall(".//m:c", ns)
     assert not sheet.findall(".//m:f", ns)  # no formulas, ever
     texts = ["".join(c.itertext()) for c in cells]

@@ -54,7 +54,7 @@ def _column(index: int) -> str:
 def _xml_text(text: str) -> str:
     # XML 1.0 has no place for most control characters; drop them.
     clean = "".join(ch for ch in text if ch in "\t\n" or ord(ch) >= 32)
-    return escape(clean)
+    return escape(clean, {'"': "&quot;"})
 
 
 def _xlsx_cell(ref: str, value: Cell) -> str:
