@@ -184,6 +184,9 @@ def _tokenize(environment: SandboxedEnvironment, text: str) -> list[Token]:
     offset = 0
     try:
         for _line, kind, value in environment.lexer.tokeniter(text, None, None, "variable"):
+            if kind == "name" and not value.isidentifier():
+                # Jinja's pattern takes any word character; Python names refuse some (¾, ²).
+                _fail("rule-syntax", f"'{value}' is not a valid name", offset, len(value))
             if kind != "whitespace":
                 tokens.append(Token(offset, offset + len(value), kind, value))
             offset += len(value)
