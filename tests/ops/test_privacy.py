@@ -74,6 +74,23 @@ async def test_purge_erases_old_closed_cases_and_the_chain_still_verifies(servic
     await _close(services, old.id, clock() - timedelta(days=40))
     await _close(services, recent.id, clock() - timedelta(days=5))
     await privacy.configure(services, "sunshine", retention={"complaint": 30})
+    async with services.store.unit_of_work(writes=True) as uow:
+        uow.tx.defer(
+            'INSERT INTO "drafts" ("key", "estate_id", "data", "saved_at") VALUES ($1, $2, $3, $4)',
+            f"kflee/{old.id}/callback-1",
+            "sunshine",
+            dumps({"satisfied": "陳國棟 said yes"}),
+            clock(),
+        )
+        uow.queue(
+            key=f"sent-{old.id}",
+            estate_id="sunshine",
+            case_id=old.id,
+            kind="email",
+            payload={"text": "陳國棟 +852 9123 4567"},
+            at=clock(),
+        )
+        uow.mark_sent(f"sent-{old.id}", clock())
 
     dry = await privacy.purge_expired(services, "sunshine", by="admin", dry_run=True)
     assert dry.cases == (old.id,)
@@ -87,6 +104,12 @@ async def test_purge_erases_old_closed_cases_and_the_chain_still_verifies(servic
         state = (await uow.load_case("sunshine", old.id)).state
     assert erased == {True} and kept == {False}
     assert state["data"] == {}
+    async with services.store.unit_of_work(writes=False) as uow:
+        assert await uow.tx.fetchval('SELECT count(*) FROM "drafts"') == 0
+        sent = await uow.tx.fetchval(
+            'SELECT "payload" FROM "outbox" WHERE "key" = $1', f"sent-{old.id}"
+        )
+    assert loads(sent) == {}
     assert all(set(r) <= {"at", "by", "action"} for r in state["steps"].values())
     again = await privacy.purge_expired(services, "sunshine", by="admin")
     assert again.cases == ()

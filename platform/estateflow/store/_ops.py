@@ -148,8 +148,9 @@ async def all_register_rows(uow: UnitOfWork, estate_id: str) -> list[dict[str, A
 
 
 def forget_case_data(uow: UnitOfWork, case_id: str, state: dict[str, Any]) -> None:
-    """Drop what people typed from a case's current state (its events are tombstoned
-    separately); the steps keep when, by whom and which action."""
+    """Drop what people typed from a case's current state, its drafts and its sent
+    notifications (its events are tombstoned separately); the steps keep when, by whom
+    and which action."""
     kept = dict(state)
     kept["data"] = {}
     kept["steps"] = {
@@ -157,6 +158,13 @@ def forget_case_data(uow: UnitOfWork, case_id: str, state: dict[str, Any]) -> No
         for step, record in (state.get("steps") or {}).items()
     }
     uow.tx.defer('UPDATE "cases" SET "state" = $1 WHERE "id" = $2', dumps(kept), case_id)
+    # Unsubmitted drafts and sent notifications hold what was typed too.
+    uow.tx.defer('DELETE FROM "drafts" WHERE "key" LIKE $1', f"%/{case_id}/%")
+    uow.tx.defer(
+        'UPDATE "outbox" SET "payload" = $1 WHERE "case_id" = $2 AND "sent_at" IS NOT NULL',
+        dumps({}),
+        case_id,
+    )
 
 
 # -- backups (SQLite) -----------------------------------------------------------------------
