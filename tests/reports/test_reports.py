@@ -221,6 +221,31 @@ async def check_record_books_page_by_key(seeded):
         assert (await reports.book(ESTATE, key)).rows == ()
 
 
+def test_a_case_whose_state_was_erased_counts_in_the_volumes_only():
+    from datetime import UTC, datetime
+
+    from estateflow.definitions import load_bundle
+    from estateflow.services._reports import compute_report
+    from estateflow.store._reports import ReportCase
+    from tests.services.conftest import SUNSHINE
+
+    erased = ReportCase(
+        id="x",
+        estate_id=ESTATE,
+        procedure="complaint",
+        number="TS-2026-000009",
+        status="closed",
+        outcome=None,
+        unit="",
+        opened_at=datetime(2026, 9, 24, 2, tzinfo=UTC),
+        closed_at=None,
+        state={"erased": True},
+    )
+    r = compute_report([erased], {ESTATE: load_bundle(SUNSHINE)}, erased.opened_at)
+    assert r.volumes == {("complaint", "2026-09"): 1}
+    assert r.kpi("complaint_reply").denominator == 0 and r.sla == ()
+
+
 def test_percent_and_nearest_rank():
     assert percent(2, 3) == Decimal("66.7")
     assert percent(1, 8) == Decimal("12.5")
