@@ -252,6 +252,7 @@ async def draft_page(
     member, _, authoring = found
     draft = await authoring.draft(estate_id, draft_id)
     checked = await authoring.check(estate_id, draft["path"], draft["text"])
+    sources = {**(await authoring.published(estate_id)).sources, checked.path: checked.text}
     context = _page(
         visit,
         member,
@@ -259,34 +260,25 @@ async def draft_page(
         text=draft["text"],
         draft=draft,
         check=checked,
-        best=_best(checked),
+        best=_best(checked, sources),
         previews=_draft_previews(checked, visit.lang),
         tz=member.bundle.estate.timezone,
     )
     return _finish(request, visit, render(request, "admin/edit.html", context))
 
 
-def _best(checked: DraftCheck) -> list[dict[str, Any]]:
-    """Each error (then warning) with its file:line:col, message, source line and hint."""
-    sources = {checked.path: checked.text}
-    out = []
+def _best(checked: DraftCheck, sources: dict[str, str]) -> list[dict[str, Any]]:
+    """Each error (then warning) with its file:line:col, message, source line and hint;
+    an overlay's mistake can show in a base file (the merged procedure), hence all sources."""
     ordered = sorted(checked.diagnostics, key=lambda d: (not d.is_error, d.span.sort_key()))
-    for diagnostic in ordered:
-        span = diagnostic.span
-        text = sources.get(span.path)
-        line = ""
-        if text is not None and span.line:
-            lines = text.splitlines()
-            line = lines[span.line - 1] if span.line <= len(lines) else ""
-        out.append(
-            {
-                "where": f"{span.path}:{span.line}:{span.col}",
-                "diagnostic": diagnostic,
-                "line": line,
-                "rendered": render_all([diagnostic], lambda p: sources.get(p) or ""),
-            }
-        )
-    return out
+    return [
+        {
+            "where": f"{d.span.path}:{d.span.line}:{d.span.col}",
+            "diagnostic": d,
+            "rendered": render_all([d], sources.get),
+        }
+        for d in ordered
+    ]
 
 
 def _draft_previews(checked: DraftCheck, lang: str) -> list[dict[str, Any]]:
