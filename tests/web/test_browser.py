@@ -137,7 +137,7 @@ def test_complaint_from_intake_to_closed(server, browser, javascript):
     # The supervisor finds it in the inbox with its countdown, and forwards it.
     _sign_in(page, server, "kflee")
     row = page.locator("tr", has_text=number)
-    assert "20m left" in row.inner_text()  # a general complaint: forward within 20 minutes
+    assert "剩餘 20分鐘" in row.inner_text()  # a general complaint: forward within 20 minutes
     _shot(page, f"inbox-{suffix}")
     row.locator(f"a:has-text('{number}')").click()
     page.wait_for_url(case_url)

@@ -39,12 +39,12 @@ async def test_start_a_complaint_and_see_it_in_the_supervisors_inbox(client, ser
     case_url = response.headers["location"]
     page = await client.get(case_url)
     assert "TS-2026-000001" in page.text
-    assert "10m left" in page.text  # forwarding within 10 minutes for a major complaint
+    assert "剩餘 10分鐘" in page.text  # forward within 10 minutes; in the estate's language
 
     await client.post("/logout", data={"csrf": csrf_of(page.text)})
     inbox = await sign_in(client, "kflee")
     assert "TS-2026-000001" in inbox  # the supervisor may forward it: it is in their queue
-    assert "10m left" in inbox
+    assert "剩餘 10分鐘" in inbox
 
 
 async def test_invalid_start_form_keeps_what_was_typed(client):
@@ -53,7 +53,7 @@ async def test_invalid_start_form_keeps_what_was_typed(client):
     data = {**INTAKE, "f.severity": "", "csrf": csrf_of(form.text)}
     response = await client.post("/e/sunshine/start/complaint", data=data)
     assert response.status_code == 200
-    assert "Please correct the marked fields." in response.text
+    assert "請修正標記的欄目。" in response.text  # the estate's language: zh-Hant
     assert "走廊燈壞了三天" in response.text
 
 
@@ -84,7 +84,7 @@ async def test_act_through_the_case_page(client):
     )
     assert done.status_code == 303
     page = await client.get(case_url)
-    assert "dispatch on 轉呈當事部門" in page.text  # the step's title, in the estate's language
+    assert "轉呈當事部門：dispatch" in page.text  # the step's title, in the estate's language
 
 
 async def test_inbox_search_finds_traditional_titles_typed_in_simplified(client):

@@ -38,7 +38,7 @@ async def test_post_without_or_with_a_wrong_csrf_token_changes_nothing(client, s
             "/e/sunshine/start/complaint", data={**INTAKE_FORM, "csrf": token}
         )
         assert response.status_code == 200
-        assert "This form had expired" in response.text
+        assert "表單已過期" in response.text
         assert "走廊燈壞了三天" in response.text  # what was typed is still there
     async with services.store.unit_of_work(writes=False) as uow:
         assert await uow.tx.fetchval('SELECT count(*) FROM "cases"') == 0
@@ -52,7 +52,7 @@ async def test_another_browsers_token_is_refused(services, client):
     response = await client.post(
         "/e/sunshine/start/complaint", data={**INTAKE_FORM, "csrf": theirs}
     )
-    assert "This form had expired" in response.text
+    assert "表單已過期" in response.text
 
 
 async def test_idle_session_is_signed_out(client, clock):

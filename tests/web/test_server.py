@@ -115,5 +115,5 @@ async def test_two_people_on_one_task_one_acts_the_other_is_told(url, tmp_path):
     codes = sorted(a.status_code for a in answers)
     assert codes == [200, 303]
     told = next(a for a in answers if a.status_code == 200)
-    assert "Someone acted on this case first" in told.text
+    assert "已有他人先處理了此個案" in told.text
     assert await actions_taken(url, case_id) == 1

@@ -19,6 +19,7 @@ from estateflow.web._common import (
     _state,
     _visit,
 )
+from estateflow.web._i18n import N_, gettext
 from estateflow.web._render import render
 
 
@@ -38,7 +39,7 @@ async def login(request: Request) -> Response:
     target = _safe_next(str(form.get("next") or "/"))
     context = _base(visit, next=target, username=username, error="")
     if not _csrf_ok(visit, request, form):
-        context["error"] = "Your sign-in form had expired. Please sign in again."
+        context["error"] = N_("Your sign-in form had expired. Please sign in again.")
         return _finish(request, visit, render(request, "login.html", context))
     sessions: Sessions = _state(request).sessions
     address = request.client.host if request.client else "unknown"
@@ -50,10 +51,11 @@ async def login(request: Request) -> Response:
         minutes = max(
             1, int((refused.retry_at - _state(request).services.clock()).total_seconds() // 60) + 1
         )
-        context["error"] = f"Too many failed sign-ins. Try again in {minutes} minutes."
+        message = gettext("Too many failed sign-ins. Try again in %(minutes)s minutes.")
+        context["error"] = message % {"minutes": minutes}
         return _finish(request, visit, render(request, "login.html", context, status=429))
     if signed_in is None:
-        context["error"] = "Wrong username or password."
+        context["error"] = N_("Wrong username or password.")
         return _finish(request, visit, render(request, "login.html", context))
     visit.session, visit.fresh = signed_in, True
     return _finish(request, visit, Redirect(path=target, status_code=303))

@@ -38,9 +38,13 @@ from estateflow.web._common import (
     _visit,
 )
 from estateflow.web._forms import as_inputs, collect
+from estateflow.web._i18n import N_, gettext, using
 from estateflow.web._render import render
 from estateflow.web._search import fold
 from estateflow.web._timeline import case_data, countdown, timeline
+
+#: Shown when a form comes back with a stale or missing CSRF token.
+EXPIRED = N_("This form had expired. Nothing was saved: check it and submit again.")
 
 
 # -- inbox ------------------------------------------------------------------------------------
@@ -58,7 +62,7 @@ async def inbox(
     rows = []
     needle = fold(q.strip())
     for task in tasks:
-        text, state = countdown(member.bundle, task, now)
+        text, state = countdown(member.bundle, task, now, visit.lang)
         if show == "mine" and task.assignee != member.actor.username:
             continue
         if show == "queue" and task.assignee is not None:
@@ -192,7 +196,7 @@ async def start_case(
         error="",
     )
     if not _csrf_ok(visit, request, submitted):
-        context["error"] = "This form had expired. Nothing was saved: check it and submit again."
+        context["error"] = EXPIRED
         return _finish(request, visit, render(request, "start.html", context))
     files, refused_files = await _uploads(request, estate_id, form.fields, submitted)
     raw = collect(form.fields, submitted, files)
@@ -203,7 +207,7 @@ async def start_case(
         view = await services.start_case(estate_id, proc.id, raw, actor=member.actor)
     except Invalid as invalid:
         context["errors"] = {**invalid.errors, **refused_files}
-        context["error"] = "Please correct the marked fields."
+        context["error"] = N_("Please correct the marked fields.")
         return _finish(request, visit, render(request, "start.html", context))
     return _finish(
         request, visit, Redirect(path=f"/e/{estate_id}/cases/{view.id}", status_code=303)
@@ -252,7 +256,7 @@ async def _case_page(
                 timezone=estate.timezone,
             )
             values = {**as_inputs(form.fields, state.values), **values}
-        text, due_state = countdown(bundle, task, now)
+        text, due_state = countdown(bundle, task, now, visit.lang)
         tasks.append(
             {
                 "view": task,
@@ -282,6 +286,14 @@ async def _case_page(
     )
     context["pickers"] = await sessions.pickers(estate.id)
     return render(request, "case.html", context, status=status)
+
+
+def _first(lang: str, exc: Exception) -> str:
+    with using(lang):
+        return gettext(
+            "Someone acted on this case first (%(reason)s). "
+            "Nothing of yours was saved; here is the case as it is now."
+        ) % {"reason": exc}
 
 
 def _draft_key(visit: Visit, case_id: str, task_id: str) -> str:
@@ -325,7 +337,7 @@ async def act(
             member,
             view,
             refused=refused,
-            conflict="This form had expired. Nothing was saved: check it and submit again.",
+            conflict=EXPIRED,
         )
         return _finish(request, visit, page)
     try:
@@ -351,7 +363,7 @@ async def act(
             member,
             view,
             refused=refused,
-            conflict="Please correct the marked fields.",
+            conflict=N_("Please correct the marked fields."),
         )
         return _finish(request, visit, page)
     except (Conflict, Closed) as exc:
@@ -368,8 +380,7 @@ async def act(
             member,
             current,
             refused=refused,
-            conflict=f"Someone acted on this case first ({exc}). "
-            "Nothing of yours was saved; here is the case as it is now.",
+            conflict=_first(visit.lang, exc),
         )
         return _finish(request, visit, page)
     await _state(request).sessions.delete_draft(_draft_key(visit, case_id, task_id))
@@ -455,7 +466,6 @@ async def form_state(
 
 from jinja2 import Template  # noqa: E402  (kept beside its one use)
 
-from estateflow.web._i18n import using  # noqa: E402
 from estateflow.web._render import _ENV  # noqa: E402
 
 #: The out-of-band updates after a change: inputs being typed in are never replaced.

@@ -3,23 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from estateflow import fields as f
 from estateflow.definitions import Bundle
 from estateflow.engine import Event
-from estateflow.web._render import _span
+from estateflow.web._i18n import N_, gettext, using
 
 
-def countdown(bundle: Bundle, task: Any, now: datetime) -> tuple[str, str]:
-    """Time left on a task as text, and its state: ok, soon, late or none.
+def _span(delta: timedelta) -> str:
+    minutes = int(abs(delta).total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return gettext("%(d)sd %(h)sh") % {"d": days, "h": hours}
+    if hours:
+        return gettext("%(h)sh %(m)02dm") % {"h": hours, "m": mins}
+    return gettext("%(m)sm") % {"m": mins}
+
+
+def countdown(bundle: Bundle, task: Any, now: datetime, lang: str | None = None) -> tuple[str, str]:
+    """Time left on a task as text (in ``lang``), and its state: ok, soon, late or none.
 
     Business-hour deadlines count open time of the task's calendar, as the deadline did.
     """
     if task.due_at is None:
         return "", "none"
+    if lang is not None:
+        with using(lang):
+            return countdown(bundle, task, now)
     proc = bundle.procedures.get(task.procedure)
     step = proc.steps.get(task.step) if proc else None
     calendar = None
@@ -34,10 +48,11 @@ def countdown(bundle: Bundle, task: Any, now: datetime) -> tuple[str, str]:
         calendar = spec.calendar if spec else None
     left = calendar.between(now, task.due_at) if calendar is not None else task.due_at - now
     if left.total_seconds() < 0:
-        return f"overdue {_span(left)}", "late"
+        return gettext("overdue %(span)s") % {"span": _span(left)}, "late"
     state = "soon" if task.warn_at is not None and now >= task.warn_at else "ok"
-    suffix = " (working time)" if calendar is not None else ""
-    return f"{_span(left)} left{suffix}", state
+    if calendar is not None:
+        return gettext("%(span)s left (working time)") % {"span": _span(left)}, state
+    return gettext("%(span)s left") % {"span": _span(left)}, state
 
 
 def case_data(bundle: Bundle, view: Any, lang: str) -> list[dict[str, Any]]:
@@ -55,27 +70,27 @@ def case_data(bundle: Bundle, view: Any, lang: str) -> list[dict[str, Any]]:
 
 
 _WORDS = {
-    "CaseStarted": "opened the case",
-    "TaskOpened": "task opened",
-    "TaskSkipped": "step skipped",
-    "ActionTaken": "acted",
-    "TaskClosed": "task done",
-    "TaskCancelled": "task cancelled",
-    "TaskClaimed": "claimed the task",
-    "TaskReassigned": "task reassigned",
-    "DeadlineWarned": "deadline close",
-    "DeadlineMissed": "deadline missed",
-    "CaseDeadlineWarned": "case deadline close",
-    "CaseDeadlineMissed": "case deadline missed",
-    "TimerFired": "timer fired",
-    "Notified": "notified",
-    "CasePaused": "clocks paused",
-    "CaseResumed": "clocks resumed",
-    "ChildRequested": "linked case requested",
-    "ChildStarted": "linked case started",
-    "ChildFinished": "linked case finished",
-    "CaseClosed": "closed the case",
-    "RegisterChanged": "register changed",
+    "CaseStarted": N_("opened the case"),
+    "TaskOpened": N_("task opened"),
+    "TaskSkipped": N_("step skipped"),
+    "ActionTaken": N_("acted"),
+    "TaskClosed": N_("task done"),
+    "TaskCancelled": N_("task cancelled"),
+    "TaskClaimed": N_("claimed the task"),
+    "TaskReassigned": N_("task reassigned"),
+    "DeadlineWarned": N_("deadline close"),
+    "DeadlineMissed": N_("deadline missed"),
+    "CaseDeadlineWarned": N_("case deadline close"),
+    "CaseDeadlineMissed": N_("case deadline missed"),
+    "TimerFired": N_("timer fired"),
+    "Notified": N_("notified"),
+    "CasePaused": N_("clocks paused"),
+    "CaseResumed": N_("clocks resumed"),
+    "ChildRequested": N_("linked case requested"),
+    "ChildStarted": N_("linked case started"),
+    "ChildFinished": N_("linked case finished"),
+    "CaseClosed": N_("closed the case"),
+    "RegisterChanged": N_("register changed"),
 }
 _QUIET = {
     "ActivationOpened",
@@ -98,19 +113,30 @@ def timeline(
         step = steps.get(step_id)
         return f.label_text(step.title, lang, fallback=step_id) if step else step_id
 
+    with using(lang):
+        return _timeline(events, zone, title)
+
+
+def _timeline(events: Sequence[Event], zone: ZoneInfo, title: Any) -> list[dict[str, str]]:
     out = []
     for event in events:
         if event.type in _QUIET:
             continue
-        what = _WORDS.get(event.type, event.type)
+        what = gettext(_WORDS[event.type]) if event.type in _WORDS else event.type
         payload = event.payload
         step = payload.get("step") or str(payload.get("task_id") or "").rsplit("-", 1)[0]
         if event.type == "ActionTaken":
-            what = f"{payload.get('action')} on {title(step)}"
+            what = gettext("%(action)s on %(step)s") % {
+                "action": payload.get("action"),
+                "step": title(step),
+            }
         elif event.type == "Notified":
-            what = f"notified {', '.join(payload.get('roles', []))} ({payload.get('reason')})"
+            what = gettext("notified %(roles)s (%(reason)s)") % {
+                "roles": ", ".join(payload.get("roles", [])),
+                "reason": payload.get("reason"),
+            }
         elif event.type == "CaseClosed":
-            what = f"closed: {payload.get('outcome')}"
+            what = gettext("closed: %(outcome)s") % {"outcome": payload.get("outcome")}
         elif step:
             what = f"{what}: {title(step)}"
         out.append(
