@@ -217,4 +217,7 @@ def test_screenshots_of_the_inbox_a_case_and_a_form_in_three_languages(server, b
         page.goto(f"{server}/e/sunshine/start/complaint")
         page.wait_for_selector("[name='f.summary']")
         _shot(page, f"form-{locale}")
+        page.goto(f"{case_url}/print")
+        page.wait_for_selector("article.sheet")
+        _shot(page, f"print-{locale}")
     context.close()
