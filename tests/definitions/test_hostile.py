@@ -313,7 +313,19 @@ def choice(good: list, bad: list):
     return LOOSE.flatmap(lambda loose: st.sampled_from(good + bad if loose else good))
 
 
-expression = or_leaf(st.sampled_from(EXPRESSIONS))
+# fmt: off
+#: Pieces of expressions, put together at random.
+EXPRESSION_TOKENS = [
+    "case", "form", "steps", "params", "actor", "now", "registers", ".", "[", "]", "(", ")",
+    ",", "+", "-", "*", "/", "//", "%", "**", "~", "|", "==", "<", " and ", " or ", " not ",
+    " in ", " if ", " else ", "1", "1.5", "'x'", "none", "true", "max", "round", "length",
+    "default", "days", "count", "=", "a", "unit", "__class__", "_x", "x²", "¾", "業", "'",
+]
+# fmt: on
+expression = or_leaf(
+    st.sampled_from(EXPRESSIONS)
+    | st.lists(st.sampled_from(EXPRESSION_TOKENS), min_size=1, max_size=12).map("".join)
+)
 label = st.text(min_size=1, max_size=10) | st.fixed_dictionaries(
     {"en": st.text(min_size=1, max_size=5)}
 )
