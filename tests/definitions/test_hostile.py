@@ -137,6 +137,19 @@ def test_messages_show_control_characters_escaped():
     assert "unknown key '\\x1b[2J\\nx\\u202e'" in diagnostic.message
 
 
+def test_a_file_that_does_not_parse_renders_with_its_line():
+    """Syntax errors, the commonest mistake, show their line and caret like any other; a
+    control character in that line shows as U+FFFD, so it cannot drive the terminal."""
+    result = check_tree(
+        {"forms/f.yaml": "id: f\nfields: [a\n", "forms/g.yaml": "id: g\ntitle: a\x1b[2Jb\n"},
+        ["forms"],
+    )
+    rendered = render_all(result.diagnostics, result.texts.get)
+    assert "   2 | fields: [a\n" in rendered
+    assert "   2 | title: a\ufffd[2Jb\n     |         ^\n" in rendered
+    assert "\x1b" not in rendered
+
+
 @pytest.mark.parametrize(("written", "col"), [("1 +", 34), ('"1 +"', 35), ("'1 +'", 35)])
 def test_a_problem_at_the_end_of_an_expression_underlines_nothing_past_it(written, col):
     form = f"id: f\nfields:\n  a: {{type: integer, show_if: {written}}}\n"

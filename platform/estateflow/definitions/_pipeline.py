@@ -24,7 +24,7 @@ from estateflow.definitions._compile import (
 )
 from estateflow.definitions._lint import lint_estate, lint_graph, lint_joins
 from estateflow.definitions._located import Located
-from estateflow.definitions._reader import Document, iter_files, read_document
+from estateflow.definitions._reader import Document, iter_files, read_document, source_text
 from estateflow.definitions._specs import Bundle, EstateSpec, FormSpec, ProcedureSpec
 from estateflow.definitions._validate import validate
 from estateflow.errors import DefinitionError, Diagnostic, SourceSpan
@@ -101,6 +101,9 @@ class _Run:
             if isinstance(doc, Diagnostic):
                 self.add([doc])
                 self.docs[real] = None
+                text = source_text(real) if doc.span.line else None
+                if text is not None:  # so that a syntax error renders with its line
+                    self.result.texts[doc.span.path] = text
             else:
                 self.docs[real] = doc
                 self.result.texts[doc.path] = doc.text

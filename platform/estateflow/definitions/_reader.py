@@ -122,6 +122,27 @@ def read_document(path: str | Path, display: str | None = None) -> Document | Di
     return parse_text(text, shown)
 
 
+#: Control characters YAML refuses, each shown as U+FFFD (one for one, so columns hold):
+#: printed raw, ESC sequences would drive the terminal that shows the source line.
+_UNSHOWABLE = {
+    code: 0xFFFD for code in (*range(0x20), *range(0x7F, 0xA0)) if code not in (9, 10, 13, 0x85)
+}
+
+
+def source_text(path: str | Path) -> str | None:
+    """The text of a file that could not be read as a definition, for showing its lines
+    (undecodable bytes and control characters replaced); None when it is unreadable or
+    over the size cap."""
+    try:
+        with open(path, "rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)
+    except OSError:
+        return None
+    if len(raw) > MAX_FILE_BYTES:
+        return None
+    return raw.decode("utf-8-sig", errors="replace").translate(_UNSHOWABLE)
+
+
 def parse_text(text: str, path: str) -> Document | Diagnostic:
     yaml = YAML(typ="safe", pure=True)
     yaml.Composer = _NestingComposer
