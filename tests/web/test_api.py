@@ -183,3 +183,39 @@ async def test_the_openapi_document_lists_the_api(client):
     paths = response.json()["paths"]
     assert "/api/v1/e/{estate_id}/cases" in paths
     assert "/api/v1/e/{estate_id}/cases/{case_id}/tasks/{task_id}/act" in paths
+
+
+def test_the_cli_makes_a_token_that_is_shown_once(tmp_path, capsys):
+    import asyncio
+
+    from estateflow.cli import main
+    from estateflow.services import Services
+    from estateflow.store import open_store
+    from tests.services.conftest import SUNSHINE
+
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+
+    async def prepare() -> None:
+        store = await open_store(url)
+        services = Services(store)
+        await services.publish_estate(SUNSHINE)
+        await services.add_user("wychan", "陳穎欣")
+        await services.grant("wychan", "sunshine", ["front_desk"])
+        await store.close()
+
+    asyncio.run(prepare())
+    argv = ["token", "add", "wychan", "--estate", "sunshine", "--scopes", "read,act", "--db", url]
+    assert main(argv) == 0
+    token = capsys.readouterr().out.strip()
+    assert token.startswith("eft_")
+
+    async def check() -> object:
+        store = await open_store(url)
+        try:
+            return await People(store, Services(store).clock).check_token(token)
+        finally:
+            await store.close()
+
+    seen = asyncio.run(check())
+    assert seen.scopes == {"read", "act"}
+    assert main([*argv[:-4], "--scopes", "write", "--db", url]) == 2
