@@ -177,6 +177,12 @@ async def test_scopes_conflicts_and_invalid_data_are_problem_details(client, ser
     assert stale.status_code == 409, stale.text
 
 
+async def test_an_unknown_api_path_is_a_problem_not_a_page(client):
+    response = await client.get("/api/v1/nothing/here")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
 async def test_the_openapi_document_lists_the_api(client):
     response = await client.get("/api/schema/openapi.json")
     assert response.status_code == 200

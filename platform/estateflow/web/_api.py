@@ -17,7 +17,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from litestar import Request, Response, Router, get, post
+from litestar import Request, Response, Router, get, post, route
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.params import FromPath, JSONBody
@@ -294,6 +294,14 @@ async def register_rows(
     )
 
 
+@route(
+    "/{rest:path}", http_method=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False
+)
+async def nothing_here(rest: FromPath[str]) -> None:
+    """Any other path under the API answers 404 as problem details, not an HTML page."""
+    raise NotFound(f"no API endpoint '{rest}'")
+
+
 # -- problem details -----------------------------------------------------------------------------
 def problem(status: int, title: str, detail: str = "", **extra: Any) -> Response:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
@@ -321,7 +329,17 @@ def _handle(request: Request, exc: Exception) -> Response:
 
 router = Router(
     path="/api/v1",
-    route_handlers=[procedures, start, tasks, case, act, claim, registers, register_rows],
+    route_handlers=[
+        procedures,
+        start,
+        tasks,
+        case,
+        act,
+        claim,
+        registers,
+        register_rows,
+        nothing_here,
+    ],
     exception_handlers={
         Unauthorized: _handle,
         MissingScope: _handle,
