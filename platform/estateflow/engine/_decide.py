@@ -7,7 +7,8 @@ touches a database or draws a random number: the same inputs give the same event
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import fields, is_dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cache
@@ -88,13 +89,18 @@ class _Decider:
         return case, tuple(self.events)
 
     # -- expressions -----------------------------------------------------------------
-    def env(self, form: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def env(self, form: Mapping[str, Any] | None = None, *, full: bool = False) -> dict[str, Any]:
         """What expressions see now. Built once per decision and kept up to date as
         events land; the records in it are replaced, never changed, so an environment
-        taken before an event still shows the case as it was."""
+        taken before an event still shows the case as it was.
+
+        ``steps`` is left out when no expression of the procedure reads it, unless
+        ``full`` (a form's expressions, which may).
+        """
         if self._env_case is None:
             self._env_case = self._case_record()
-        if self._env_steps is None:
+        with_steps = full or _reads_steps(self.proc)
+        if with_steps and self._env_steps is None:
             self._env_steps = self._step_records()
         if self._env_rest is None:
             self._env_rest = {
@@ -103,11 +109,10 @@ class _Decider:
                 "now": self.ctx.now,
                 "registers": dict(self.ctx.registers),
             }
-        env: dict[str, Any] = {
-            "case": self._env_case,
-            "steps": self._env_steps,
-            **self._env_rest,
-        }
+        env: dict[str, Any] = {"case": self._env_case}
+        if with_steps:
+            env["steps"] = self._env_steps
+        env.update(self._env_rest)
         if form is not None:
             env["form"] = dict(form)
         return env
@@ -400,7 +405,7 @@ class _Decider:
             raise NotAllowed(f"this task is for {who}")
         if not self.guard(action):
             raise NotAllowed(f"'{action_id}' is not possible now")
-        values = self.clean(step.form, form, self.env({})) if step.form else {}
+        values = self.clean(step.form, form, self.env({}, full=True)) if step.form else {}
         env = self.env(values)
         self.emit("ActionTaken", task_id=task.id, action=action_id, values=values)
         if action.set:
@@ -519,7 +524,7 @@ def start(
             starter=actor.username,
         )
         d.case = blank
-        values = d.clean(start_form.id, form, d.env({}))
+        values = d.clean(start_form.id, form, d.env({}, full=True))
         d.case = None
         d._env_case = d._env_steps = None
     else:
@@ -559,7 +564,7 @@ def form_env(
             data=dict.fromkeys(d.case_fields),
             starter=actor.username,
         )
-    env = d.env()
+    env = d.env(full=True)
     # The caller's to keep: no record shared with the engine's decisions.
     env["case"] = dict(env["case"])
     env["steps"] = {step_id: dict(record) for step_id, record in env["steps"].items()}
@@ -856,6 +861,38 @@ _ENV_UNCHANGED = frozenset(
         "ChildRequested",
     }
 )
+
+#: Whether any expression of a procedure reads ``steps``, by id (with the procedure).
+_READS_STEPS: dict[int, tuple[ProcedureSpec, bool]] = {}
+
+
+def _reads_steps(proc: ProcedureSpec) -> bool:
+    held = _READS_STEPS.get(id(proc))
+    if held is not None and held[0] is proc:
+        return held[1]
+    reads = any(
+        ref.path[0] == "steps" for expr in _expressions(proc) for ref in expr.rule.references
+    )
+    if len(_READS_STEPS) >= _BLANKS_KEPT:
+        _READS_STEPS.clear()
+    _READS_STEPS[id(proc)] = (proc, reads)
+    return reads
+
+
+def _expressions(spec: Any) -> Iterator[Expr]:
+    """Every expression in a spec, however deep (forms are elsewhere: not included)."""
+    if isinstance(spec, Expr):
+        yield spec
+    elif isinstance(spec, Mapping):
+        for value in spec.values():
+            yield from _expressions(value)
+    elif isinstance(spec, tuple | list | frozenset | set):
+        for value in spec:
+            yield from _expressions(value)
+    elif is_dataclass(spec) and not isinstance(spec, type):
+        for field in fields(spec):
+            yield from _expressions(getattr(spec, field.name))
+
 
 #: Blank step records per procedure: (bundle, procedure, blanks, form fields), by id.
 _BLANKS: dict[tuple[int, int], tuple[Any, Any, dict[str, Any], dict[str, Any]]] = {}
