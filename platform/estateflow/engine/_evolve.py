@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
+from operator import attrgetter
 from types import MappingProxyType
 from typing import Any
 
@@ -23,6 +24,9 @@ from estateflow.engine._state import Activation, CaseState, Event, TaskState
 
 #: The fields of a case, in the order :class:`CaseState` declares them.
 _FIELDS = CaseState.__slots__
+_CASE_VALUES = attrgetter(*_FIELDS)
+_TASK_FIELDS = TaskState.__slots__
+_TASK_VALUES = attrgetter(*_TASK_FIELDS)
 
 
 class CaseDraft:
@@ -33,7 +37,6 @@ class CaseDraft:
     it between events; :meth:`freeze` gives the case.
     """
 
-    __slots__ = _FIELDS
     id: str
     procedure: str
     number: str
@@ -59,16 +62,16 @@ class CaseDraft:
     @classmethod
     def of(cls, case: CaseState) -> CaseDraft:
         draft = cls.__new__(cls)
-        for name in _FIELDS:
-            setattr(draft, name, getattr(case, name))
-        draft.data = dict(case.data)
-        draft.steps = dict(case.steps)
-        draft.tasks = list(case.tasks)
-        draft.activations = dict(case.activations)
+        values = draft.__dict__
+        values.update(zip(_FIELDS, _CASE_VALUES(case), strict=True))
+        values["data"] = dict(case.data)
+        values["steps"] = dict(case.steps)
+        values["tasks"] = list(case.tasks)
+        values["activations"] = dict(case.activations)
         return draft
 
     def freeze(self) -> CaseState:
-        values = {name: getattr(self, name) for name in _FIELDS}
+        values = dict(self.__dict__)
         values["data"] = MappingProxyType(dict(self.data))
         values["steps"] = MappingProxyType(dict(self.steps))
         values["tasks"] = tuple(self.tasks)
@@ -150,7 +153,10 @@ def _task(draft: CaseDraft, task_id: str, **changes: Any) -> None:
     tasks = draft.tasks
     for i, t in enumerate(tasks):
         if t.id == task_id:
-            tasks[i] = replace(t, **changes)
+            # dataclasses.replace, without looking up the fields each time.
+            values = dict(zip(_TASK_FIELDS, _TASK_VALUES(t), strict=True))
+            values.update(changes)
+            tasks[i] = TaskState(**values)
 
 
 def _opened(draft: CaseDraft, e: Event) -> None:
