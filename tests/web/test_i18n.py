@@ -119,3 +119,12 @@ async def test_a_language_outside_the_three_is_refused_and_the_form_needs_csrf(c
         follow_redirects=False,
     )
     assert moved.headers["location"] == "/"
+
+
+async def test_the_sign_in_page_speaks_the_browsers_language(client):
+    hant = await client.get("/login", headers={"Accept-Language": "zh-HK,zh;q=0.9,en;q=0.8"})
+    assert '<html lang="zh-Hant">' in hant.text and "登入" in hant.text
+    hans = await client.get("/login", headers={"Accept-Language": "zh-CN"})
+    assert "登录" in hans.text
+    plain = await client.get("/login", headers={"Accept-Language": "fr-FR,fr"})
+    assert '<html lang="en">' in plain.text and "Sign in" in plain.text

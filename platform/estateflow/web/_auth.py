@@ -19,7 +19,7 @@ from estateflow.web._common import (
     _state,
     _visit,
 )
-from estateflow.web._i18n import N_, gettext
+from estateflow.web._i18n import N_, browser_locale, gettext, using
 from estateflow.web._render import render
 
 
@@ -27,6 +27,7 @@ from estateflow.web._render import render
 @get("/login", name="login")
 async def login_page(request: Request, next: FromQuery[str] = "/") -> Response:
     visit = await _visit(request)
+    visit.lang = browser_locale(request)
     context = _base(visit, next=_safe_next(next), username="", error="")
     return _finish(request, visit, render(request, "login.html", context))
 
@@ -34,6 +35,7 @@ async def login_page(request: Request, next: FromQuery[str] = "/") -> Response:
 @post("/login")
 async def login(request: Request) -> Response:
     visit = await _visit(request)
+    visit.lang = browser_locale(request)
     form = await request.form()
     username = str(form.get("username") or "").strip()
     target = _safe_next(str(form.get("next") or "/"))
@@ -51,7 +53,8 @@ async def login(request: Request) -> Response:
         minutes = max(
             1, int((refused.retry_at - _state(request).services.clock()).total_seconds() // 60) + 1
         )
-        message = gettext("Too many failed sign-ins. Try again in %(minutes)s minutes.")
+        with using(visit.lang):
+            message = gettext("Too many failed sign-ins. Try again in %(minutes)s minutes.")
         context["error"] = message % {"minutes": minutes}
         return _finish(request, visit, render(request, "login.html", context, status=429))
     if signed_in is None:

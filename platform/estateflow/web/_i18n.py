@@ -60,6 +60,17 @@ def normalize(locale: str | None) -> str:
     return "en"
 
 
+def browser_locale(request: Request) -> str:
+    """The first of LOCALES the browser asks for (``Accept-Language``), else English:
+    for pages shown before anyone signs in."""
+    header = request.headers.get("accept-language", "")
+    for part in header.split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith(("zh", "en")):
+            return normalize(tag)
+    return "en"
+
+
 def _read(locale: str) -> Catalog:
     path = CATALOGS / FILES[locale]
     if not path.exists():
