@@ -24,6 +24,9 @@ class RegisterEntry:
     case_number: str | None
     created_at: datetime
     removed_at: datetime | None
+    removed_by: str | None = None
+    """The case that removed the row, when a case did."""
+    removed_by_number: str | None = None
 
     @property
     def current(self) -> bool:
@@ -59,6 +62,8 @@ class Registers:
                 case_number=row["case_number"],
                 created_at=row["created_at"],
                 removed_at=row["removed_at"],
+                removed_by=row["removed_by"],
+                removed_by_number=row["removed_by_number"],
             )
             for row in found
         )

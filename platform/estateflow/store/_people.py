@@ -57,7 +57,8 @@ def touch_token(uow: UnitOfWork, token_hash: str, at: datetime) -> None:
 async def register_history(
     uow: UnitOfWork, estate_id: str, register: str, *, limit: int = 2000
 ) -> list[Row]:
-    """Every row of ``register``, removed ones too, newest first, with the creating case."""
+    """Every row of ``register``, removed ones too, newest first, with the case that added
+    it and the case that removed it (the RegisterChanged event at the removal time)."""
     rows = await uow.tx.fetch(
         'SELECT r."id", r."unit", r."data", r."case_id", r."created_at", r."removed_at", '
         'c."number" AS "case_number" FROM "register_rows" r LEFT JOIN "cases" c '
@@ -67,7 +68,20 @@ async def register_history(
         register,
         limit,
     )
+    removals: dict[datetime, tuple[str, str]] = {}
+    if any(row["removed_at"] is not None for row in rows):
+        events = await uow.tx.fetch(
+            'SELECT e."case_id", e."at", e."payload", c."number" FROM "events" e '
+            'JOIN "cases" c ON c."id" = e."case_id" '
+            'WHERE e."estate_id" = $1 AND e."type" = \'RegisterChanged\' AND NOT e."erased"',
+            estate_id,
+        )
+        for event in events:
+            payload = loads(event["payload"]) if event["payload"] else {}
+            if payload.get("register") == register and payload.get("op") == "remove":
+                removals[_dt(event["at"])] = (event["case_id"], event["number"])
     for row in rows:
         row["data"] = loads(row["data"])
         row["created_at"], row["removed_at"] = _dt(row["created_at"]), _dt(row["removed_at"])
+        row["removed_by"], row["removed_by_number"] = removals.get(row["removed_at"], (None, None))
     return rows

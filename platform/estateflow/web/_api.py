@@ -287,6 +287,7 @@ async def register_rows(
                     "case_number": e.case_number,
                     "created_at": e.created_at,
                     "removed_at": e.removed_at,
+                    "removed_by": e.removed_by,
                 }
                 for e in page.entries
             ],
