@@ -290,9 +290,12 @@ class _Builder:
 
     def _node_span(self, node: Node) -> SourceSpan:
         start, end = node.start_mark, node.end_mark
-        if isinstance(node, ScalarNode) and node.style in ("|", ">"):
+        if isinstance(node, ScalarNode) and node.style in ("|", ">") and node.value:
             # A block scalar's marks start at its indicator; its text starts a line below.
             return SourceSpan(path=self.path, line=start.line + 2, col=_indent_of(node, start) + 1)
+        if isinstance(node, ScalarNode) and node.style in ("|", ">"):
+            # Empty, perhaps at the end of the file: there is no line below to point at.
+            return _span(self.path, start.line, start.column)
         # A quoted scalar's span covers its text, inside the quotes.
         inside = 1 if isinstance(node, ScalarNode) and node.style in ('"', "'") else 0
         return SourceSpan(
