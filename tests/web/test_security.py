@@ -137,3 +137,47 @@ async def test_labels_from_definitions_are_escaped(client, services):
     await sign_in(client, "wychan")
     page = await client.get("/e/sunshine/start/complaint")
     assert "<script" not in page.text.split("</head>", 1)[1].replace('<script src="/static/', "")
+
+
+XSS = "<script>alert(1)</script>"
+
+
+async def test_script_typed_into_any_field_shows_as_text_on_every_page(client, services):
+    """Every text a user types (names, summary, register rows, a refused unit) comes back
+    escaped: on the refused form, the case page, its print view, registers, the inbox."""
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
+    await services.add_register_rows("sunshine", "members", [{"unit": "T1-1A", "name": XSS}])
+    await sign_in(client, "wychan")
+    form = await client.get("/e/sunshine/start/complaint")
+    refused = await client.post(
+        "/e/sunshine/start/complaint",
+        data={**INTAKE_FORM, "csrf": csrf_of(form.text), "f.unit": f"T1{XSS}"},
+    )
+    assert refused.status_code == 200 and XSS not in refused.text
+    assert escaped in refused.text  # the refused unit is shown again, as text
+    started = await client.post(
+        "/e/sunshine/start/complaint",
+        data={
+            **INTAKE_FORM,
+            "csrf": csrf_of(form.text),
+            "f.complainant": XSS,
+            "f.summary": f"燈壞了 {XSS}",
+        },
+        follow_redirects=False,
+    )
+    assert started.status_code == 303, started.text
+    case_url = started.headers["location"]
+    pages = [
+        case_url,
+        f"{case_url}/print",
+        "/e/sunshine/",
+        "/e/sunshine/registers",
+        "/e/sunshine/notifications",
+        "/e/sunshine/start/complaint",
+    ]
+    for url in pages:
+        page = await client.get(url)
+        assert page.status_code == 200, url
+        assert XSS not in page.text, url
+    assert escaped in (await client.get(case_url)).text
+    assert escaped in (await client.get(f"{case_url}/print")).text
