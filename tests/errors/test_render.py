@@ -55,3 +55,30 @@ def test_definition_error_keeps_every_diagnostic_sorted_and_pickles():
     assert str(error) == "a.yaml:2:5: a: early (and 1 more)"
     again = pickle.loads(pickle.dumps(error))
     assert again.diagnostics == error.diagnostics
+
+
+def test_lines_are_counted_as_yaml_counts_them():
+    # U+2028 is not a line break to YAML: the caret must stay on YAML's line 2.
+    source = "a: 1\nb: x\u2028y\nc: 3\n"
+    diagnostic = Diagnostic(
+        code="bad-value", message="m", span=SourceSpan(path="p.yaml", line=3, col=1)
+    )
+    assert render(diagnostic, source).splitlines()[1] == "   3 | c: 3"
+
+
+def test_render_all_splits_each_file_once():
+    from estateflow.errors import render_all
+
+    reads = []
+
+    def read(path):
+        reads.append(path)
+        return "x: 1\n" * 3
+
+    many = [
+        Diagnostic(code="bad-value", message="m", span=SourceSpan(path="p.yaml", line=n, col=1))
+        for n in (1, 2, 3)
+    ]
+    text = render_all(many, read)
+    assert reads == ["p.yaml"]
+    assert text.count("| x: 1") == 3

@@ -1,20 +1,30 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Sequence
 
 from estateflow.errors._diagnostic import Diagnostic
 
 SourceReader = Callable[[str], str | None]
 
+#: The line breaks YAML counts (str.splitlines would also break at U+2028, U+0085, …).
+_BREAK = re.compile(r"\r\n|\r|\n")
 
-def render(diagnostic: Diagnostic, source: str | None) -> str:
+
+def source_lines(source: str | None) -> list[str]:
+    """A file's lines as YAML numbers them."""
+    return _BREAK.split(source) if source else []
+
+
+def render(diagnostic: Diagnostic, source: str | Sequence[str] | None) -> str:
     """Compiler-style text: the located message, the source line with a caret, the hint.
 
-    ``source`` is the whole text of ``diagnostic.span.path`` (or None when unreadable).
+    ``source`` is the whole text of ``diagnostic.span.path``, or its lines already split
+    with :func:`source_lines` (or None when unreadable).
     """
     span = diagnostic.span
     out = [str(diagnostic)]
-    lines = source.splitlines() if source else []
+    lines = source_lines(source) if isinstance(source, str) or source is None else source
     if span.line and span.line <= len(lines):
         text = lines[span.line - 1]
         number = str(span.line)
@@ -36,12 +46,12 @@ def render(diagnostic: Diagnostic, source: str | None) -> str:
 def render_all(diagnostics: Iterable[Diagnostic], read: SourceReader) -> str:
     """Every diagnostic sorted by position, each rendered with its source, then a count."""
     ordered = sorted(diagnostics, key=lambda d: (d.span.sort_key(), d.code))
-    cache: dict[str, str | None] = {}
+    cache: dict[str, list[str]] = {}
     blocks = []
     for diagnostic in ordered:
         path = diagnostic.span.path
         if path not in cache:
-            cache[path] = read(path)
+            cache[path] = source_lines(read(path))  # split once per file, not per message
         blocks.append(render(diagnostic, cache[path]))
     return "\n\n".join(blocks) + ("\n" if blocks else "")
 
