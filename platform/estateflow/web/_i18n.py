@@ -19,7 +19,7 @@ import contextlib
 import gettext as _gettext
 from collections.abc import Iterator
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
 from io import BytesIO
@@ -191,13 +191,20 @@ def missing() -> dict[str, list[str]]:
     return out
 
 
+_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+
+
 def update() -> dict[str, list[str]]:
     """Rewrite the ``.po`` files with every extracted message, keeping translations."""
     template = extract()
     CATALOGS.mkdir(exist_ok=True)
     for locale in LOCALES:
         old = {m.id: m.string for m in _read(locale) if m.id}
-        out = Catalog(locale=locale.replace("-", "_"), project="EstateFlow")
+        # A fixed date and no source locations: the files change only when a message
+        # does, so branches that touch different templates merge without conflicts.
+        out = Catalog(
+            locale=locale.replace("-", "_"), project="EstateFlow", creation_date=_EPOCH
+        )
         for message in template:
             if not message.id:
                 continue
@@ -206,7 +213,7 @@ def update() -> dict[str, list[str]]:
             string = old.get(message.id) or (message.id if locale == "en" else "")
             out.add(message.id, string, locations=message.locations)
         with (CATALOGS / FILES[locale]).open("wb") as handle:
-            write_po(handle, out, width=100, omit_header=False, sort_output=True)
+            write_po(handle, out, width=100, no_location=True, sort_output=True)
     translations.cache_clear()
     return missing()
 
