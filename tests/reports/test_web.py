@@ -47,12 +47,15 @@ async def test_reports_page_books_and_downloads(client):
     assert "75.0%" in html and "≥ 100%" in html  # client callbacks against 100%
     assert "94.8%" in html and "≥ 95%" in html  # satisfaction against 95%
     assert "≥ 70%" in html
-    assert "severity: general" in html and "origin: client" in html
+    assert "級別：一般" in html and "來源：客戶" in html
     csv_file = await client.get("/e/sunshine/reports?from=2026-09&to=2026-09&table=sla&format=csv")
     assert csv_file.headers["content-type"].startswith("text/csv")
     assert csv_file.content.startswith(b"\xef\xbb\xbf")
     text = csv_file.content.decode("utf-8-sig")
-    assert "回訪客戶,all,4,3,3,1,0,75.0%" in text
+    # Headings and words in the reader's language (zh-Hant here), figures as computed.
+    assert text.splitlines()[0] == "程序,步驟,期限,期限數,按時,已預警,超時,未到期,達標率"
+    assert "回訪客戶,全部,4,3,3,1,0,75.0%" in text
+    assert "<h1>報表</h1>" in html and "KPIs against" not in html
     xlsx = await client.get("/e/sunshine/reports?from=2026-09&to=2026-09&table=kpis&format=xlsx")
     with zipfile.ZipFile(io.BytesIO(xlsx.content)) as archive:
         assert "94.8%" in archive.read("xl/worksheets/sheet1.xml").decode()
@@ -62,8 +65,9 @@ async def test_reports_page_books_and_downloads(client):
     assert "投訴處理記錄表" in books.text and "訪客登記表" in books.text
     book = await client.get("/e/sunshine/books/complaint")
     assert "TS-2026-000001" in book.text and "TS-2026-000002" in book.text
+    assert "<th>編號</th><th>開立時間</th><th>狀態</th><th>結果</th>" in book.text
     closed = await client.get("/e/sunshine/books/complaint?status=closed&print=1")
-    assert "TS-2026-000002" not in closed.text and "Checked by" in closed.text
+    assert "TS-2026-000002" not in closed.text and "審核人簽名" in closed.text
     fragment = await client.get(
         "/e/sunshine/books/complaint?status=open",
         headers={"HX-Request": "true", "HX-Target": "book-rows"},

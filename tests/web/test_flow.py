@@ -40,11 +40,15 @@ async def test_start_a_complaint_and_see_it_in_the_supervisors_inbox(client, ser
     page = await client.get(case_url)
     assert "TS-2026-000001" in page.text
     assert "剩餘 10分鐘" in page.text  # forward within 10 minutes; in the estate's language
+    assert '<span class="status open">進行中</span>' in page.text  # in the reader's language
 
     await client.post("/logout", data={"csrf": csrf_of(page.text)})
     inbox = await sign_in(client, "kflee")
     assert "TS-2026-000001" in inbox  # the supervisor may forward it: it is in their queue
     assert "剩餘 10分鐘" in inbox
+    assert "隊列：前台客服" in inbox  # the queue by the role's label in the estate
+    case_page = await client.get(case_url)
+    assert "前台客服" in case_page.text.split('class="meta"', 1)[1].split("</p>", 1)[0]
 
 
 async def test_invalid_start_form_keeps_what_was_typed(client):

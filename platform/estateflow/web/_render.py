@@ -31,6 +31,38 @@ def _label(value: Any, locale: str = "en") -> str:
     return f.label_text(value, locale, fallback="")
 
 
+#: Words the engine writes into cases (statuses, and the outcomes the library's
+#: terminals name), marked for translation; any other word is shown as written.
+TERMS = frozenset(
+    {
+        _i18n.N_("open"),
+        _i18n.N_("closed"),
+        _i18n.N_("waiting"),
+        _i18n.N_("done"),
+        _i18n.N_("skipped"),
+        _i18n.N_("cancelled"),
+        _i18n.N_("resolved"),
+        _i18n.N_("rejected"),
+        _i18n.N_("waived"),
+        _i18n.N_("invalid"),
+        _i18n.N_("handed_over"),
+        _i18n.N_("absent"),
+    }
+)
+
+
+def _term(word: str | None) -> str:
+    if not word:
+        return ""
+    return _i18n.gettext(word) if word in TERMS else word
+
+
+def _role(role_id: str | None, estate: Any, locale: str = "en") -> str:
+    """A role's label in the estate, else its id."""
+    role = estate.roles.get(role_id) if role_id else None
+    return (_label(role.label, locale) if role else "") or (role_id or "")
+
+
 def _local(moment: datetime | None, timezone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if moment is None:
         return ""
@@ -63,6 +95,8 @@ def environment() -> Environment:
     env.globals["LANGUAGES"] = _i18n.NAMES
     env.filters["label"] = _label
     env.filters["local"] = _local
+    env.filters["role"] = _role
+    env.filters["term"] = _term
     env.filters["span"] = _span
     env.globals["display"] = f.display_value
     return env

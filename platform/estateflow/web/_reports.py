@@ -28,6 +28,8 @@ from estateflow.web._common import (
     _state,
     _visit,
 )
+from estateflow.web._i18n import N_, using
+from estateflow.web._i18n import gettext as _
 from estateflow.web._render import render
 
 #: Rows a record book download holds at most (pages of the book, read by key).
@@ -80,7 +82,7 @@ def _step_title(bundle: Any, procedure: str, step: str, lang: str) -> str:
     proc = bundle.procedures.get(procedure)
     spec = proc.steps.get(step) if proc else None
     if spec is None or not getattr(spec, "title", None):
-        return "Whole case" if step == "(case)" else step
+        return _("Whole case") if step == "(case)" else step
     return spec.title.get(lang) or spec.title.get("en") or step
 
 
@@ -88,12 +90,49 @@ def _label(label: Any, lang: str) -> str:
     return label.get(lang) or label.get("en") or ""
 
 
+#: Complaint severities and validity as the reports count them, for translation.
+_SEVERITIES = {
+    "major": N_("major"),
+    "general": N_("general"),
+    "minor": N_("minor"),
+    "unknown": N_("unknown"),
+}
+#: The fixed first columns of every record book (``services.book_rows``).
+_BOOK_HEADINGS = (N_("No."), N_("Opened"), N_("Status"), N_("Outcome"))
+_VALIDITY = {"valid": N_("valid"), "invalid": N_("invalid"), "undetermined": N_("undetermined")}
+
+
+def _severity(value: str) -> str:
+    return _(_SEVERITIES[value]) if value in _SEVERITIES else value
+
+
+def _validity(value: str) -> str:
+    return _(_VALIDITY[value]) if value in _VALIDITY else value
+
+
+#: What a step's deadline depends on (``services._reports._DEADLINE_KEYS``) and its values.
+_DEADLINE_KEYS = {"severity": N_("severity"), "origin": N_("origin")}
+_ORIGINS = {"client": N_("client"), "internal": N_("internal")}
+
+
+def _deadline(text: str) -> str:
+    """``severity: minor`` in the reader's language; ``all`` for the step's totals."""
+    if not text:
+        return _("all")
+    key, _sep, value = text.partition(": ")
+    if key not in _DEADLINE_KEYS:
+        return text
+    shown = _(_ORIGINS[value]) if value in _ORIGINS else _severity(value)
+    return _("%(key)s: %(value)s") % {"key": _(_DEADLINE_KEYS[key]), "value": shown}
+
+
 def _pct(value: Decimal | None) -> str:
     return "—" if value is None else f"{value}%"
 
 
 def tables(report: Report, bundle: Any, lang: str) -> dict[str, tuple[list[str], list[list]]]:
-    """Every table of the report as ``(headings, rows)``: for the page and the files."""
+    """Every table of the report as ``(headings, rows)``: for the page and the files,
+    headings in the language of the current request (``using``)."""
     months = list(report.months)
     volumes = [
         [
@@ -105,7 +144,7 @@ def tables(report: Report, bundle: Any, lang: str) -> dict[str, tuple[list[str],
     ]
     return {
         "kpis": (
-            ["KPI", "Figure", "Counted", "Target", "Handbook", "On target"],
+            [_("KPI"), _("Figure"), _("Counted"), _("Target"), _("Handbook"), _("On target")],
             [
                 [
                     _label(k.label, lang),
@@ -113,28 +152,31 @@ def tables(report: Report, bundle: Any, lang: str) -> dict[str, tuple[list[str],
                     f"{k.numerator}/{k.denominator}" if k.value is None else k.numerator,
                     f"≥ {k.target}%" if k.target is not None else "",
                     k.source,
-                    {True: "yes", False: "no", None: ""}[k.on_target],
+                    {True: _("yes"), False: _("no"), None: ""}[k.on_target],
                 ]
                 for k in report.kpis
             ],
         ),
-        "volumes": (["Procedure", *months, "Total"], volumes),
+        "volumes": ([_("Procedure"), *months, _("Total")], volumes),
         "sla": _sla_table(report.sla, bundle, lang),
         "sla-deadlines": _sla_table(report.sla_by_deadline, bundle, lang),
         "severity": (
-            ["Complaints", "Count"],
-            [[k, v] for k, v in report.severity.items()]
-            + [[f"validity: {k}", v] for k, v in report.validity.items()],
+            [_("Complaints"), _("Count")],
+            [[_severity(k), v] for k, v in report.severity.items()]
+            + [
+                [_("validity: %(value)s") % {"value": _validity(k)}, v]
+                for k, v in report.validity.items()
+            ],
         ),
         "close-times": (
             [
-                "Procedure",
-                "Closed",
-                "Median (h)",
-                "90th percentile (h)",
-                "Longest (h)",
-                "Median (working h, pauses out)",
-                "90th percentile (working h)",
+                _("Procedure"),
+                _("Cases closed"),
+                _("Median (h)"),
+                _("90th percentile (h)"),
+                _("Longest (h)"),
+                _("Median (working h, pauses out)"),
+                _("90th percentile (working h)"),
             ],
             [
                 [
@@ -153,14 +195,14 @@ def tables(report: Report, bundle: Any, lang: str) -> dict[str, tuple[list[str],
 
 
 def _sla_table(rows: Any, bundle: Any, lang: str) -> tuple[list[str], list[list]]:
-    headings = ["Procedure", "Step", "Deadline", "Deadlines", "Met", "Warned", "Breached"]
+    headings = [_("Procedure"), _("Step"), _("Deadline"), _("Deadlines"), _("Met"), _("Warned")]
     return (
-        [*headings, "Pending", "Compliance"],
+        [*headings, _("Breached"), _("Pending"), _("Compliance")],
         [
             [
                 _title(bundle, r.procedure, lang),
                 _step_title(bundle, r.procedure, r.step, lang),
-                r.deadline or "all",
+                _deadline(r.deadline),
                 r.deadlines,
                 r.met,
                 r.warned,
@@ -178,7 +220,7 @@ def charts(report: Report, bundle: Any, lang: str) -> list[Markup]:
         (_title(bundle, p, lang), sum(v for (q, _), v in report.volumes.items() if q == p))
         for p in report.procedures
     ]
-    out = [bar_chart_svg("Cases opened by procedure", totals)]
+    out = [bar_chart_svg(_("Cases opened by procedure"), totals)]
     for kpi in report.kpis:
         label = _label(kpi.label, lang)
         bars = [(label, kpi.percent)] if kpi.percent is not None else []
@@ -188,7 +230,7 @@ def charts(report: Report, bundle: Any, lang: str) -> list[Markup]:
         for r in report.sla
         if r.compliance is not None
     ]
-    out.append(bar_chart_svg("SLA compliance per step", sla, unit="%"))
+    out.append(bar_chart_svg(_("SLA compliance per step"), sla, unit="%"))
     # Our own writer escapes every text it places: the markup is safe to inline.
     return [Markup(svg) for svg in out]
 
@@ -212,12 +254,15 @@ async def reports_page(request: Request, estate_id: FromPath[str]) -> Response:
     estates = await _estates(request, member.actor.username, estate_id, scope)
     report = await _reports(request).report(estates, since=since, until=until)
     lang = visit.lang
+    with using(lang):
+        laid_out = tables(report, bundle, lang)
+        drawn = charts(report, bundle, lang)
     fmt = request.query_params.get("format")
     if fmt in _MEDIA:
         table = request.query_params.get("table", "kpis")
         if table not in _TABLES:
             raise NotFound(f"no table '{table}'")
-        headings, rows = tables(report, bundle, lang)[table]
+        headings, rows = laid_out[table]
         name = f"{estate_id}-{table}-{first}-{last}.{fmt}"
         data = csv_bytes(headings, rows) if fmt == "csv" else xlsx_bytes(table, headings, rows)
         return _finish(request, visit, _download(data, fmt, name))
@@ -227,8 +272,8 @@ async def reports_page(request: Request, estate_id: FromPath[str]) -> Response:
         user=member.user,
         nav="reports",
         report=report,
-        tables=tables(report, bundle, lang),
-        charts=charts(report, bundle, lang),
+        tables=laid_out,
+        charts=drawn,
         first=first,
         last=last,
         scope=scope,
@@ -290,9 +335,8 @@ async def book_page(request: Request, estate_id: FromPath[str], book: FromPath[s
             if after is None or len(rows) >= MAX_EXPORT_ROWS:
                 break
         title = page.book.title.get(visit.lang) or page.book.key
-        data = (
-            csv_bytes(page.columns, rows) if fmt == "csv" else xlsx_bytes(title, page.columns, rows)
-        )
+        columns = _book_columns(page.columns, visit.lang)
+        data = csv_bytes(columns, rows) if fmt == "csv" else xlsx_bytes(title, columns, rows)
         return _finish(request, visit, _download(data, fmt, f"{estate_id}-{book}.{fmt}"))
     printing = q.get("print") == "1"
     page = await reports.book(
@@ -310,11 +354,19 @@ async def book_page(request: Request, estate_id: FromPath[str], book: FromPath[s
         user=member.user,
         nav="reports",
         page=page,
+        columns=_book_columns(page.columns, visit.lang),
         query=query,
         qs=urlencode(query),
         printing=printing,
     )
     return _finish(request, visit, render(request, "reports/book.html", context))
+
+
+def _book_columns(columns: tuple[str, ...], lang: str) -> list[str]:
+    """A book's headings with its fixed first columns in ``lang``."""
+    with using(lang):
+        fixed = [_(h) for h in _BOOK_HEADINGS]
+    return fixed + list(columns[len(fixed) :])
 
 
 def _day(text: str | None, zone: ZoneInfo) -> datetime | None:
