@@ -178,7 +178,9 @@ def test_complaint_from_intake_to_closed(server, browser, javascript):
     _shot(page, f"case-{suffix}")
     page.click("button[value='record']")
     page.wait_for_url(case_url)
-    assert "closed: resolved" in page.locator(".status").inner_text()
+    status = page.locator(".status")
+    assert "closed" in status.get_attribute("class")
+    assert status.inner_text() == "已結案: 已解決"  # the status and outcome in zh-Hant
     context.close()
 
 
