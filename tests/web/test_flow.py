@@ -120,7 +120,9 @@ async def test_notifications_page_lists_what_was_sent_to_my_roles(client, servic
     await sign_in(client, "kflee")
     page = await client.get("/e/sunshine/notifications")
     assert "TS-2026-000001" in page.text
-    assert "deadline missed" in page.text
+    # The role, the reason and the step as the reader says them (zh-Hant here).
+    row = page.text.split("TS-2026-000001", 1)[1].split("</tr>", 1)[0]
+    assert "<td>客服主管</td>" in row and "已超時 · 轉呈當事部門" in row
 
 
 async def test_unit_and_staff_fields_offer_the_estates_units_and_people(client, services):

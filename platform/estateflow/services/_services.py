@@ -509,6 +509,8 @@ class _Work:
         if event.type == "RegisterChanged":
             await self.uow.change_register(estate_id, event.payload, case_id=case.id, at=event.at)
         elif event.type == "Notified":
+            task_id = event.payload.get("task_id")
+            task = case.task(task_id) if task_id else None
             for role in event.payload.get("roles", ()):
                 self.uow.queue(
                     key=f"{case.id}:{seq}:{role}",
@@ -519,7 +521,8 @@ class _Work:
                     payload={
                         "role": role,
                         "reason": event.payload.get("reason"),
-                        "task_id": event.payload.get("task_id"),
+                        "task_id": task_id,
+                        "step": task.step if task else None,
                         "number": case.number,
                         "procedure": case.procedure,
                     },

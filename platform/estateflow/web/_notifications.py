@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, Response, get
 from litestar.params import FromPath
 
+from estateflow.definitions import Bundle
+from estateflow.fields import label_text
 from estateflow.services import (
     Sessions,
 )
@@ -16,14 +20,38 @@ from estateflow.web._common import (
     _state,
     _visit,
 )
+from estateflow.web._i18n import N_, gettext, using
 from estateflow.web._render import render
 
+#: Why the engine notified (``Notified.reason``), for translation.
 _REASONS = {
-    "warning": "deadline close",
-    "deadline": "deadline missed",
-    "case-warning": "case deadline close",
-    "case-deadline": "case deadline missed",
+    "warning": N_("deadline close"),
+    "deadline": N_("deadline missed"),
+    "case-warning": N_("case deadline close"),
+    "case-deadline": N_("case deadline missed"),
 }
+
+
+def _rows(items: list[Any], bundle: Bundle, lang: str) -> list[dict[str, Any]]:
+    """Each notification with its role, reason and step as the reader says them
+    (notifications queued before the step was recorded show the task's id)."""
+    rows = []
+    for item in items:
+        payload = item["payload"]
+        procedure = bundle.procedures.get(payload.get("procedure") or "")
+        step = procedure.steps.get(payload.get("step") or "") if procedure else None
+        title = getattr(step, "title", None)
+        reason = payload.get("reason") or ""
+        rows.append(
+            {
+                "item": item,
+                "role": payload.get("role"),
+                "reason": gettext(_REASONS[reason]) if reason in _REASONS else reason,
+                "step": label_text(title, lang, fallback="") if title else "",
+                "task": payload.get("task_id") or "",
+            }
+        )
+    return rows
 
 
 @get("/e/{estate_id:str}/notifications")
@@ -34,13 +62,10 @@ async def notifications(request: Request, estate_id: FromPath[str]) -> Response:
         return _finish(request, visit, _login_redirect(request))
     sessions: Sessions = _state(request).sessions
     items = await sessions.notifications(estate_id, member.actor.roles)
+    with using(visit.lang):
+        rows = _rows(items, member.bundle, visit.lang)
     context = _base(
-        visit,
-        estate=member.bundle.estate,
-        user=member.user,
-        nav="notifications",
-        items=items,
-        reasons=_REASONS,
+        visit, estate=member.bundle.estate, user=member.user, nav="notifications", rows=rows
     )
     return _finish(request, visit, render(request, "notifications.html", context))
 
