@@ -27,12 +27,13 @@ from estateflow.services import (
 )
 from estateflow.web._common import (
     Member,
+    Posted,
     Visit,
     _base,
-    _csrf_ok,
     _finish,
     _login_redirect,
     _member,
+    _posted,
     _state,
     _uploads,
     _visit,
@@ -176,12 +177,11 @@ async def start_page(
 async def start_case(
     request: Request, estate_id: FromPath[str], procedure_id: FromPath[str]
 ) -> Response:
-    visit = await _visit(request)
-    member = await _member(request, visit, estate_id)
-    if member is None:
-        return _finish(request, visit, _login_redirect(request))
+    posted = await _posted(request, estate_id)
+    if not isinstance(posted, Posted):
+        return posted
+    visit, member, submitted = posted.visit, posted.member, posted.form
     proc, form = _start_form(member.bundle, procedure_id)
-    submitted = await request.form()
     raw = collect(form.fields, submitted)
     context = _base(
         visit,
@@ -195,9 +195,9 @@ async def start_case(
         state=None,
         error="",
     )
-    if not _csrf_ok(visit, request, submitted):
+    if not posted.token_ok:
         context["error"] = EXPIRED
-        return _finish(request, visit, render(request, "start.html", context))
+        return posted.finish(render(request, "start.html", context))
     files, refused_files = await _uploads(request, estate_id, form.fields, submitted)
     raw = collect(form.fields, submitted, files)
     services: Services = _state(request).services
@@ -208,10 +208,8 @@ async def start_case(
     except Invalid as invalid:
         context["errors"] = {**invalid.errors, **refused_files}
         context["error"] = N_("Please correct the marked fields.")
-        return _finish(request, visit, render(request, "start.html", context))
-    return _finish(
-        request, visit, Redirect(path=f"/e/{estate_id}/cases/{view.id}", status_code=303)
-    )
+        return posted.finish(render(request, "start.html", context))
+    return posted.finish(Redirect(path=f"/e/{estate_id}/cases/{view.id}", status_code=303))
 
 
 # -- the case page ----------------------------------------------------------------------------
@@ -315,12 +313,11 @@ async def case_page(request: Request, estate_id: FromPath[str], case_id: FromPat
 async def act(
     request: Request, estate_id: FromPath[str], case_id: FromPath[str], task_id: FromPath[str]
 ) -> Response:
-    visit = await _visit(request)
-    member = await _member(request, visit, estate_id)
-    if member is None:
-        return _finish(request, visit, _login_redirect(request))
+    posted = await _posted(request, estate_id)
+    if not isinstance(posted, Posted):
+        return posted
+    visit, member, submitted = posted.visit, posted.member, posted.form
     services: Services = _state(request).services
-    submitted = await request.form()
     action = str(submitted.get("action") or "")
     view = await services.get_case(estate_id, case_id, actor=member.actor)
     task = next((t for t in view.state.tasks if t.id == task_id), None)
@@ -330,16 +327,9 @@ async def act(
     form = member.bundle.forms.get(step.form) if step.form else None
     raw = collect(form.fields, submitted) if form else {}
     refused = {"task_id": task_id, "raw": raw}
-    if not _csrf_ok(visit, request, submitted):
-        page = await _case_page(
-            request,
-            visit,
-            member,
-            view,
-            refused=refused,
-            conflict=EXPIRED,
-        )
-        return _finish(request, visit, page)
+    if not posted.token_ok:
+        page = await _case_page(request, visit, member, view, refused=refused, conflict=EXPIRED)
+        return posted.finish(page)
     try:
         version = int(str(submitted.get("version") or ""))
     except ValueError:
@@ -365,15 +355,13 @@ async def act(
             refused=refused,
             conflict=N_("Please correct the marked fields."),
         )
-        return _finish(request, visit, page)
+        return posted.finish(page)
     except (Conflict, Closed) as exc:
         current = await services.get_case(estate_id, case_id, actor=member.actor)
         mine = next((t for t in current.state.tasks if t.id == task_id), None)
         if mine is not None and mine.closed_by == member.actor.username and not mine.is_open:
             # A double submit of the same form: the first one acted; show its result.
-            return _finish(
-                request, visit, Redirect(path=f"/e/{estate_id}/cases/{case_id}", status_code=303)
-            )
+            return posted.finish(Redirect(path=f"/e/{estate_id}/cases/{case_id}", status_code=303))
         page = await _case_page(
             request,
             visit,
@@ -382,30 +370,24 @@ async def act(
             refused=refused,
             conflict=_first(visit.lang, exc),
         )
-        return _finish(request, visit, page)
+        return posted.finish(page)
     await _state(request).sessions.delete_draft(_draft_key(visit, case_id, task_id))
-    return _finish(
-        request, visit, Redirect(path=f"/e/{estate_id}/cases/{case_id}", status_code=303)
-    )
+    return posted.finish(Redirect(path=f"/e/{estate_id}/cases/{case_id}", status_code=303))
 
 
 @post("/e/{estate_id:str}/cases/{case_id:str}/tasks/{task_id:str}/claim")
 async def claim(
     request: Request, estate_id: FromPath[str], case_id: FromPath[str], task_id: FromPath[str]
 ) -> Response:
-    visit = await _visit(request)
-    member = await _member(request, visit, estate_id)
-    if member is None:
-        return _finish(request, visit, _login_redirect(request))
-    submitted = await request.form()
+    posted = await _posted(request, estate_id)
+    if not isinstance(posted, Posted):
+        return posted
     services: Services = _state(request).services
-    if _csrf_ok(visit, request, submitted):
+    if posted.token_ok:
         # Somebody may have claimed it first: the case page then shows who.
         with contextlib.suppress(Conflict):
-            await services.claim_task(estate_id, case_id, task_id, actor=member.actor)
-    return _finish(
-        request, visit, Redirect(path=f"/e/{estate_id}/cases/{case_id}", status_code=303)
-    )
+            await services.claim_task(estate_id, case_id, task_id, actor=posted.member.actor)
+    return posted.finish(Redirect(path=f"/e/{estate_id}/cases/{case_id}", status_code=303))
 
 
 @post("/e/{estate_id:str}/forms/{form_id:str}/state")
@@ -419,16 +401,15 @@ async def form_state(
 ) -> Response:
     """Re-evaluate a form as it is being filled (htmx, on change): visibility, required,
     computed values and messages; saves a draft of a task's form on the way."""
-    visit = await _visit(request)
-    member = await _member(request, visit, estate_id)
-    if member is None:
-        return _finish(request, visit, Response(content="", status_code=401))
+    posted = await _posted(request, estate_id, anonymous=_unauthorized)
+    if not isinstance(posted, Posted):
+        return posted
+    visit, member, submitted = posted.visit, posted.member, posted.form
     form = member.bundle.forms.get(form_id)
     if form is None:
         raise NotFound(f"no form '{form_id}'")
-    submitted = await request.form()
-    if not _csrf_ok(visit, request, submitted):
-        return _finish(request, visit, Response(content="", status_code=403))
+    if not posted.token_ok:
+        return posted.finish(Response(content="", status_code=403))
     raw = collect(form.fields, submitted)
     services: Services = _state(request).services
     proc_id = procedure or next(
@@ -461,7 +442,12 @@ async def form_state(
             estate=estate,
             shown=shown,
         )
-    return _finish(request, visit, Response(content=html, media_type="text/html"))
+    return posted.finish(Response(content=html, media_type="text/html"))
+
+
+def _unauthorized(request: Request) -> Response:
+    # htmx asks here while a form is being filled: no login page to swap in.
+    return Response(content="", status_code=401)
 
 
 from jinja2 import Template  # noqa: E402  (kept beside its one use)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hmac
 import os
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from litestar import Request, Response
-from litestar.datastructures import Cookie
+from litestar.datastructures import Cookie, FormMultiDict
 from litestar.response import Redirect
 
 from estateflow.definitions import Bundle
@@ -151,6 +151,48 @@ async def _member(request: Request, visit: Visit, estate_id: str) -> Member | No
     visit.lang = chosen or bundle.estate.locale
     user = {"name": actor.name or actor.username, "admin": "admin" in actor.roles}
     return Member(actor=actor, bundle=bundle, user=user)
+
+
+@dataclass
+class Posted:
+    """A member's POST, read once: the visit, the membership, the submitted form, and
+    whether its CSRF token is this session's. Each handler decides what a refused token
+    means for it (most re-render what was typed with a message)."""
+
+    request: Request
+    visit: Visit
+    member: Member
+    form: FormMultiDict
+    token_ok: bool
+
+    def finish(self, response: Response) -> Response:
+        return _finish(self.request, self.visit, response)
+
+
+async def _posted(
+    request: Request,
+    estate_id: str,
+    *,
+    membership: Callable[[Request, Visit, str], Awaitable[Member | None]] = _member,
+    anonymous: Callable[[Request], Response] = _login_redirect,
+) -> Posted | Response:
+    """The prologue of every member's POST: visit, membership, form, CSRF.
+
+    Returns the finished ``anonymous`` response when nobody is signed in; the body is not
+    read then. ``membership`` may refuse (an admin page raises NotAllowed) before it is.
+    """
+    visit = await _visit(request)
+    member = await membership(request, visit, estate_id)
+    if member is None:
+        return _finish(request, visit, anonymous(request))
+    submitted = await request.form()
+    return Posted(
+        request=request,
+        visit=visit,
+        member=member,
+        form=submitted,
+        token_ok=_csrf_ok(visit, request, submitted),
+    )
 
 
 async def _uploads(
