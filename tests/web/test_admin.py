@@ -105,15 +105,82 @@ async def test_source_diagram_and_live_form_preview(client, admin):
     assert state.status_code in (200, 201)  # the existing endpoint answers a POST with 201
 
 
-async def test_base_library_files_are_read_only(client, admin):
+async def _drafts(services) -> list[dict]:
+    async with services.store.unit_of_work(writes=False) as uow:
+        return await rows.overlay_drafts(uow, "sunshine")
+
+
+async def test_base_library_files_are_read_only(client, services, admin):
     await sign_in(client, admin)
     page = await client.get("/e/sunshine/admin/edit")
     response = await client.post(
         "/e/sunshine/admin/edit",
         data={"csrf": csrf_of(page.text), "path": "procedures/complaint.yaml", "text": GOOD},
     )
-    assert response.status_code == 403
-    assert "read-only" in response.text
+    # The editor again, with the reason and the text as typed; nothing saved.
+    assert response.status_code == 200
+    assert re.search(r'id="edit-error">[^<]*base library files are read-only', response.text)
+    assert 'value="procedures/complaint.yaml"' in response.text
+    assert "Complaints (edited)" in response.text
+    assert await _drafts(services) == []
+    # A refusal quotes what was typed: as text, never as markup.
+    script = await client.post(
+        "/e/sunshine/admin/edit",
+        data={"csrf": csrf_of(page.text), "path": "<b>x</b>.yaml", "text": GOOD},
+    )
+    assert "&#39;&lt;b&gt;x&lt;/b&gt;.yaml&#39; is not an overlay" in script.text
+    assert "<b>x</b>" not in script.text
+
+
+@pytest.mark.parametrize("token", ["", "forged"])
+async def test_an_expired_token_gives_the_editor_back_with_the_text(client, services, admin, token):
+    await sign_in(client, admin)
+    response = await client.post(
+        "/e/sunshine/admin/edit", data={"csrf": token, "path": OVERLAY, "text": BROKEN}
+    )
+    assert response.status_code == 200
+    assert re.search(r'id="edit-error">表單已過期', response.text)
+    assert f'value="{OVERLAY}"' in response.text
+    assert "dispatch: {to: [investigatx]}" in response.text  # the typed text, in the textarea
+    assert csrf_of(response.text) not in ("", "forged")  # a fresh token to submit again with
+    assert await _drafts(services) == []
+    again = await client.post(
+        "/e/sunshine/admin/edit",
+        data={"csrf": csrf_of(response.text), "path": OVERLAY, "text": BROKEN},
+        follow_redirects=False,
+    )
+    assert again.status_code == 303 and len(await _drafts(services)) == 1
+
+
+async def test_an_expired_token_or_a_bad_date_publishes_nothing(client, services, admin):
+    await sign_in(client, admin)
+    before = await _published(services)
+    draft_url = await _save(client, OVERLAY, GOOD)
+    token = csrf_of((await client.get("/e/sunshine/admin/edit")).text)
+    for data, reason in (
+        ({"csrf": "forged", "effective_at": "2026-10-01T09:00"}, "表單已過期"),
+        ({"csrf": token, "effective_at": "next tuesday"}, "&#39;next tuesday&#39; is not a"),
+    ):
+        response = await client.post(f"{draft_url}/publish", data=data)
+        assert response.status_code == 200
+        assert re.search(r'id="edit-error">' + reason, response.text)
+        assert f'value="{data["effective_at"]}"' in response.text  # kept as typed
+        assert 'id="publish"' in response.text  # the draft page, ready to try again
+    assert await _published(services) == before
+    assert (await Authoring(services).overview("sunshine"))["pending"] == []
+
+
+async def test_an_expired_token_rolls_nothing_back(client, services, admin):
+    authoring = Authoring(services)
+    actor = await authoring.admin("sunshine", admin)
+    draft_id, _ = await authoring.save_draft("sunshine", OVERLAY, GOOD, actor=actor)
+    after = await authoring.publish_draft("sunshine", draft_id, actor=actor)
+    await sign_in(client, admin)
+    response = await client.post("/e/sunshine/admin/rollback", data={"csrf": "forged"})
+    assert response.status_code == 200
+    assert re.search(r'id="admin-error">表單已過期', response.text)
+    assert 'id="rollback"' in response.text
+    assert await _published(services) == after
 
 
 async def test_a_mistake_shows_at_its_line_and_is_never_published(client, services, admin):
@@ -213,7 +280,15 @@ async def test_an_uploaded_overlay_is_checked_and_a_path_outside_is_refused(clie
         files={"file": ("../../../procedures/complaint.yaml", GOOD.encode(), "text/plain")},
         follow_redirects=False,
     )
-    assert outside.status_code == 403
+    assert outside.status_code == 200
+    assert re.search(r'id="edit-error">[^<]*is not an overlay of this estate', outside.text)
+    assert "Complaints (edited)" in outside.text  # the uploaded text, to fix and save
+    latin = await client.post(
+        "/e/sunshine/admin/edit",
+        data={"csrf": token, "kind": "procedures"},
+        files={"file": ("complaint.yaml", "title: café".encode("latin-1"), "text/plain")},
+    )
+    assert re.search(r'id="edit-error">an overlay must be UTF-8 text', latin.text)
 
 
 async def test_a_scheduled_publish_can_be_cancelled(services, clock, admin):

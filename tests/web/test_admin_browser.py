@@ -49,10 +49,21 @@ def test_admin_fixes_a_mistake_in_the_browser_and_both_servers_switch(browser, t
                 page.select_option("[name='f.severity']", "major")
             assert answer.value.ok
 
-            # A mistake, seen at its line; the other server keeps the old version.
+            # A mistake typed in; meanwhile the admin signs in again in another tab, so
+            # this page's form has expired: the editor comes back with the text kept.
             page.goto(f"{one}/e/sunshine/admin/edit")
             page.fill("#path", OVERLAY)
             page.fill("#text", BROKEN)
+            _sign_in(admin.new_page(), one, "amy")
+            page.click("#check-draft")
+            page.wait_for_load_state()
+            assert page.url == f"{one}/e/sunshine/admin/edit"
+            assert "表單已過期" in page.locator("#edit-error").inner_text()
+            assert page.input_value("#text") == BROKEN
+            assert page.input_value("#path") == OVERLAY
+
+            # Sent again, the mistake is seen at its line; the other server keeps the old
+            # version.
             page.click("#check-draft")
             page.wait_for_url("**/admin/drafts/*")
             assert f"{OVERLAY}:6:23" in page.locator("#check").inner_text()

@@ -114,6 +114,14 @@ async def test_a_mistake_is_shown_and_kept_out_then_the_fix_switches_both_server
         admin = await signed_in(one, "amy")
         staff_one, staff_two = await signed_in(one, "wychan"), await signed_in(two, "wychan")
         try:
+            # A form that expired (a wrong token) gives the editor back with the text.
+            expired = await admin.post(
+                "/e/sunshine/admin/edit", data={"csrf": "stale", "path": OVERLAY, "text": BROKEN}
+            )
+            assert expired.status_code == 200
+            assert 'id="edit-error">表單已過期' in expired.text
+            assert "dispatch: {to: [investigatx]}" in expired.text
+
             # The mistake: seen at its line, with the source line and the hint.
             broken = await save_draft(admin, BROKEN)
             page = await admin.get(broken)

@@ -2,7 +2,9 @@
 previews, and authoring overlays (draft, check, diff, publish, schedule, roll back).
 
 Every route checks the ``admin`` role of the signed-in user in that estate (services'
-``Authoring.admin``); other members get 403, strangers 404, as elsewhere.
+``Authoring.admin``); other members get 403, strangers 404, as elsewhere. A form sent
+back with an expired token, or refused (a base library path, a file that is not UTF-8, a
+bad effective date), shows its page again with what was typed and the reason.
 """
 
 from __future__ import annotations
@@ -20,31 +22,54 @@ from estateflow.definitions import Bundle, FormSpec, procedure_graph, render_svg
 from estateflow.engine import Actor
 from estateflow.errors import DefinitionError, NotAllowed, NotFound, render_all
 from estateflow.services import Authoring, DraftCheck, Services
+from estateflow.web._cases import EXPIRED
 from estateflow.web._common import (
     Member,
+    Posted,
     Visit,
     _base,
-    _csrf_ok,
     _finish,
     _login_redirect,
     _member,
+    _posted,
     _state,
     _visit,
 )
 from estateflow.web._forms import as_inputs
+from estateflow.web._i18n import gettext, using
 from estateflow.web._render import render
+
+
+async def _admin_member(request: Request, visit: Visit, estate_id: str) -> Member | None:
+    """The signed-in estate admin; None when not signed in, NotAllowed without the role."""
+    member = await _member(request, visit, estate_id)
+    if member is not None:
+        await _authoring(request).admin(estate_id, member.actor.username)
+    return member
+
+
+def _authoring(request: Request) -> Authoring:
+    return Authoring(_state(request).services)
 
 
 async def _admin(
     request: Request, visit: Visit, estate_id: str
 ) -> tuple[Member, Actor, Authoring] | None:
-    """The signed-in estate admin; None when not signed in, NotAllowed without the role."""
-    member = await _member(request, visit, estate_id)
+    member = await _admin_member(request, visit, estate_id)
     if member is None:
         return None
-    authoring = Authoring(_state(request).services)
-    actor = await authoring.admin(estate_id, member.actor.username)
-    return member, actor, authoring
+    return member, member.actor, _authoring(request)
+
+
+async def _admin_post(request: Request, estate_id: str) -> Posted | Response:
+    return await _posted(request, estate_id, membership=_admin_member)
+
+
+def _told(visit: Visit, message: str) -> str:
+    """``message`` in the visitor's language as plain text: the template escapes it (``_()``
+    there would mark it safe, and a refusal can quote what was typed)."""
+    with using(visit.lang):
+        return gettext(message)
 
 
 def _page(visit: Visit, member: Member, **extra: Any) -> dict[str, Any]:
@@ -81,7 +106,13 @@ async def overview(request: Request, estate_id: FromPath[str]) -> Response:
     if found is None:
         return _finish(request, visit, _login_redirect(request))
     member, _, authoring = found
-    state = await authoring.overview(estate_id)
+    return _finish(request, visit, await _overview_page(request, visit, member, authoring))
+
+
+async def _overview_page(
+    request: Request, visit: Visit, member: Member, authoring: Authoring, error: str = ""
+) -> Response:
+    state = await authoring.overview(member.bundle.estate.id)
     bundle = member.bundle
     context = _page(
         visit,
@@ -96,8 +127,9 @@ async def overview(request: Request, estate_id: FromPath[str]) -> Response:
         forms_used=_forms_used(bundle),
         files=sorted(state["published"].sources),
         tz=bundle.estate.timezone,
+        error=error,
     )
-    return _finish(request, visit, render(request, "admin/overview.html", context))
+    return render(request, "admin/overview.html", context)
 
 
 # -- published sources, diagrams, form previews -----------------------------------------------
@@ -198,47 +230,62 @@ async def edit(request: Request, estate_id: FromPath[str], path: FromQuery[str] 
         return _finish(request, visit, _login_redirect(request))
     member, _, authoring = found
     info = await authoring.published(estate_id)
+    page = await _editor(request, visit, member, authoring, path, info.sources.get(path, ""))
+    return _finish(request, visit, page)
+
+
+async def _editor(
+    request: Request,
+    visit: Visit,
+    member: Member,
+    authoring: Authoring,
+    path: str,
+    text: str,
+    error: str = "",
+) -> Response:
+    """The editor with ``text`` in it (nothing checked yet), and why it came back."""
+    info = await authoring.published(member.bundle.estate.id)
     folder = info.estate_path.rsplit("/", 1)[0] if "/" in info.estate_path else ""
     context = _page(
-        visit,
-        member,
-        path=path,
-        text=info.sources.get(path, ""),
-        folder=folder,
-        check=None,
-        draft=None,
+        visit, member, path=path, text=text, folder=folder, check=None, draft=None, error=error
     )
-    return _finish(request, visit, render(request, "admin/edit.html", context))
+    return render(request, "admin/edit.html", context)
 
 
 @post("/e/{estate_id:str}/admin/edit")
 async def save(request: Request, estate_id: FromPath[str]) -> Response:
     """Save the edit as a draft (upload or textarea), then show what checking found."""
-    visit = await _visit(request)
-    found = await _admin(request, visit, estate_id)
-    if found is None:
-        return _finish(request, visit, _login_redirect(request))
-    _, actor, authoring = found
-    submitted = await request.form()
-    if not _csrf_ok(visit, request, submitted):
-        raise NotAllowed("the form expired: reload the page and try again")
+    posted = await _admin_post(request, estate_id)
+    if not isinstance(posted, Posted):
+        return posted
+    authoring = _authoring(request)
+    submitted = posted.form
     path = str(submitted.get("path") or "").strip()
     text = str(submitted.get("text") or "")
+
+    async def again(error: str) -> Response:
+        page = await _editor(request, posted.visit, posted.member, authoring, path, text, error)
+        return posted.finish(page)
+
+    if not posted.token_ok:
+        return await again(_told(posted.visit, EXPIRED))
     upload = submitted.get("file")
     if upload is not None and getattr(upload, "filename", ""):
         data = await upload.read()
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            raise NotAllowed("an overlay must be UTF-8 text") from None
+            return await again("an overlay must be UTF-8 text")
         if not path:
             info = await authoring.published(estate_id)
             folder = info.estate_path.rsplit("/", 1)[0]
             kind = str(submitted.get("kind") or "procedures")
             path = f"{folder}/{kind}/{upload.filename}"
-    draft_id, _ = await authoring.save_draft(estate_id, path, text, actor=actor)
-    target = f"/e/{estate_id}/admin/drafts/{draft_id}"
-    return _finish(request, visit, Redirect(path=target, status_code=303))
+    try:
+        draft_id, _ = await authoring.save_draft(estate_id, path, text, actor=posted.member.actor)
+    except NotAllowed as refused:  # a base library file, a path outside, too long
+        return await again(str(refused))
+    return posted.finish(Redirect(path=f"/e/{estate_id}/admin/drafts/{draft_id}", status_code=303))
 
 
 @get("/e/{estate_id:str}/admin/drafts/{draft_id:str}")
@@ -250,6 +297,21 @@ async def draft_page(
     if found is None:
         return _finish(request, visit, _login_redirect(request))
     member, _, authoring = found
+    return _finish(request, visit, await _draft_page(request, visit, member, authoring, draft_id))
+
+
+async def _draft_page(
+    request: Request,
+    visit: Visit,
+    member: Member,
+    authoring: Authoring,
+    draft_id: str,
+    *,
+    error: str = "",
+    effective_at: str = "",
+) -> Response:
+    """A saved draft with what checking found, its diff and previews."""
+    estate_id = member.bundle.estate.id
     draft = await authoring.draft(estate_id, draft_id)
     checked = await authoring.check(estate_id, draft["path"], draft["text"])
     sources = {**(await authoring.published(estate_id)).sources, checked.path: checked.text}
@@ -263,8 +325,10 @@ async def draft_page(
         best=_best(checked, sources),
         previews=_draft_previews(checked, visit.lang),
         tz=member.bundle.estate.timezone,
+        error=error,
+        effective_at=effective_at,
     )
-    return _finish(request, visit, render(request, "admin/edit.html", context))
+    return render(request, "admin/edit.html", context)
 
 
 def _best(checked: DraftCheck, sources: dict[str, str]) -> list[dict[str, Any]]:
@@ -316,58 +380,71 @@ def _effective(value: str, timezone: str) -> datetime | None:
 
 @post("/e/{estate_id:str}/admin/drafts/{draft_id:str}/publish")
 async def publish(request: Request, estate_id: FromPath[str], draft_id: FromPath[str]) -> Response:
-    visit = await _visit(request)
-    found = await _admin(request, visit, estate_id)
-    if found is None:
-        return _finish(request, visit, _login_redirect(request))
-    member, actor, authoring = found
-    submitted = await request.form()
-    if not _csrf_ok(visit, request, submitted):
-        raise NotAllowed("the form expired: reload the page and try again")
-    effective_at = _effective(
-        str(submitted.get("effective_at") or ""), member.bundle.estate.timezone
-    )
+    posted = await _admin_post(request, estate_id)
+    if not isinstance(posted, Posted):
+        return posted
+    authoring = _authoring(request)
+    typed = str(posted.form.get("effective_at") or "")
+
+    async def again(error: str) -> Response:
+        page = await _draft_page(
+            request,
+            posted.visit,
+            posted.member,
+            authoring,
+            draft_id,
+            error=error,
+            effective_at=typed,
+        )
+        return posted.finish(page)
+
+    if not posted.token_ok:
+        return await again(_told(posted.visit, EXPIRED))
     try:
-        await authoring.publish_draft(estate_id, draft_id, actor=actor, effective_at=effective_at)
+        effective_at = _effective(typed, posted.member.bundle.estate.timezone)
+        await authoring.publish_draft(
+            estate_id, draft_id, actor=posted.member.actor, effective_at=effective_at
+        )
+    except NotAllowed as refused:  # not a date and time
+        return await again(str(refused))
     except DefinitionError:
         # The draft page shows every error; nothing was published.
-        return _finish(
-            request,
-            visit,
-            Redirect(path=f"/e/{estate_id}/admin/drafts/{draft_id}", status_code=303),
-        )
-    return _finish(request, visit, Redirect(path=f"/e/{estate_id}/admin", status_code=303))
+        target = f"/e/{estate_id}/admin/drafts/{draft_id}"
+        return posted.finish(Redirect(path=target, status_code=303))
+    return posted.finish(Redirect(path=f"/e/{estate_id}/admin", status_code=303))
+
+
+async def _expired_overview(request: Request, posted: Posted, authoring: Authoring) -> Response:
+    message = _told(posted.visit, EXPIRED)
+    page = await _overview_page(request, posted.visit, posted.member, authoring, message)
+    return posted.finish(page)
 
 
 @post("/e/{estate_id:str}/admin/rollback")
 async def rollback(request: Request, estate_id: FromPath[str]) -> Response:
-    visit = await _visit(request)
-    found = await _admin(request, visit, estate_id)
-    if found is None:
-        return _finish(request, visit, _login_redirect(request))
-    _, actor, authoring = found
-    submitted = await request.form()
-    if not _csrf_ok(visit, request, submitted):
-        raise NotAllowed("the form expired: reload the page and try again")
-    to = str(submitted.get("to") or "") or None
-    await authoring.rollback(estate_id, actor=actor, to=to)
-    return _finish(request, visit, Redirect(path=f"/e/{estate_id}/admin", status_code=303))
+    posted = await _admin_post(request, estate_id)
+    if not isinstance(posted, Posted):
+        return posted
+    authoring = _authoring(request)
+    if not posted.token_ok:
+        return await _expired_overview(request, posted, authoring)
+    to = str(posted.form.get("to") or "") or None
+    await authoring.rollback(estate_id, actor=posted.member.actor, to=to)
+    return posted.finish(Redirect(path=f"/e/{estate_id}/admin", status_code=303))
 
 
 @post("/e/{estate_id:str}/admin/schedules/{schedule_id:str}/cancel")
 async def cancel(
     request: Request, estate_id: FromPath[str], schedule_id: FromPath[str]
 ) -> Response:
-    visit = await _visit(request)
-    found = await _admin(request, visit, estate_id)
-    if found is None:
-        return _finish(request, visit, _login_redirect(request))
-    _, actor, authoring = found
-    submitted = await request.form()
-    if not _csrf_ok(visit, request, submitted):
-        raise NotAllowed("the form expired: reload the page and try again")
-    await authoring.cancel_schedule(estate_id, schedule_id, actor=actor)
-    return _finish(request, visit, Redirect(path=f"/e/{estate_id}/admin", status_code=303))
+    posted = await _admin_post(request, estate_id)
+    if not isinstance(posted, Posted):
+        return posted
+    authoring = _authoring(request)
+    if not posted.token_ok:
+        return await _expired_overview(request, posted, authoring)
+    await authoring.cancel_schedule(estate_id, schedule_id, actor=posted.member.actor)
+    return posted.finish(Redirect(path=f"/e/{estate_id}/admin", status_code=303))
 
 
 ROUTES = [
