@@ -3,7 +3,8 @@
 Layer: above ``definitions``; beside ``store``, which it never imports. No I/O, no clock,
 no asyncio: every entry point takes a :class:`Context` (now, calendars, roster, register
 snapshot, estate pauses) and returns the new :class:`CaseState` with the events that made
-it. :func:`replay` rebuilds a case from its events alone.
+it. :func:`replay` rebuilds a case from its events alone; :func:`rerun` plays a case's recorded
+acts again on another bundle.
 """
 
 from estateflow.engine._decide import (
@@ -26,6 +27,7 @@ from estateflow.engine._decide import (
 )
 from estateflow.engine._evolve import evolve, replay
 from estateflow.engine._migrate import MigrationPlan, TaskMove, migrate, plan_migration
+from estateflow.engine._rerun import Deadline, Divergence, Rerun, evidenced_roles, rerun
 from estateflow.engine._roster import ShiftRoster
 from estateflow.engine._serial import case_from_dict, case_to_dict, event_from_dict, event_to_dict
 from estateflow.engine._simulation import Recorded, Simulation
@@ -51,12 +53,15 @@ __all__ = (
     "Actor",
     "CaseState",
     "Context",
+    "Deadline",
     "Decision",
+    "Divergence",
     "DueItem",
     "Event",
     "MigrationPlan",
     "NoRoster",
     "Recorded",
+    "Rerun",
     "Roster",
     "ShiftRoster",
     "Simulation",
@@ -72,6 +77,7 @@ __all__ = (
     "due",
     "event_from_dict",
     "event_to_dict",
+    "evidenced_roles",
     "evolve",
     "fire",
     "form_env",
@@ -81,6 +87,7 @@ __all__ = (
     "plan_migration",
     "reassign",
     "replay",
+    "rerun",
     "reschedule",
     "resume",
     "start",
