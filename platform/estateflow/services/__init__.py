@@ -11,6 +11,7 @@ from estateflow.services._bundles import bundle_hash, compile_sources
 from estateflow.services._files import MAX_PHOTO_SIDE, Attachments, UploadRefused, sniff
 from estateflow.services._people import LOCALES, SCOPES, People, TokenView
 from estateflow.services._registers import RegisterEntry, RegisterPage, Registers
+from estateflow.services._replay import ReplayReport, replay_closed_cases
 from estateflow.services._services import Clock, Services, system_clock
 from estateflow.services._sessions import (
     IDLE_TIMEOUT,
@@ -58,6 +59,7 @@ __all__ = (
     "RegisterEntry",
     "RegisterPage",
     "Registers",
+    "ReplayReport",
     "SendRound",
     "Sender",
     "Services",
@@ -73,6 +75,7 @@ __all__ = (
     "hash_password",
     "migrate_cases",
     "next_due_moment",
+    "replay_closed_cases",
     "send_notifications",
     "sniff",
     "system_clock",

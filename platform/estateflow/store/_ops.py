@@ -115,16 +115,23 @@ def set_privacy_settings(
 
 # -- personal data --------------------------------------------------------------------------
 async def closed_cases(
-    uow: UnitOfWork, estate_id: str, procedure: str, closed_before: datetime
+    uow: UnitOfWork,
+    estate_id: str,
+    procedure: str,
+    closed_before: datetime,
+    closed_after: datetime | None = None,
 ) -> list[str]:
-    """Ids of the procedure's cases closed before ``closed_before``."""
-    rows = await uow.tx.fetch(
+    """Ids of the procedure's cases closed before ``closed_before`` (and at or after
+    ``closed_after``)."""
+    sql = (
         'SELECT "id" FROM "cases" WHERE "estate_id" = $1 AND "procedure" = $2 '
-        'AND "status" = \'closed\' AND "closed_at" < $3 ORDER BY "id"',
-        estate_id,
-        procedure,
-        closed_before,
+        'AND "status" = \'closed\' AND "closed_at" < $3'
     )
+    args: list[Any] = [estate_id, procedure, closed_before]
+    if closed_after is not None:
+        sql += ' AND "closed_at" >= $4'
+        args.append(closed_after)
+    rows = await uow.tx.fetch(sql + ' ORDER BY "id"', *args)
     return [row["id"] for row in rows]
 
 

@@ -7,6 +7,10 @@ task, ``advance`` the clock (firing warnings, escalations and timers on the way)
 output is a timeline (text) or the event list (JSON). A failed expectation exits 1; a
 mistake in the script (unknown step, bad form data, an action not allowed) is printed as
 ``script.yaml:LINE: message`` and exits 2, as does an estate that does not compile.
+
+With ``--replay`` instead of a script, the closed cases of the procedure in the database
+are played again on the new bundle (``_replay``): exit 1 when one would breach a deadline
+or diverge, 2 for a mistake (a bad database URL, an unknown procedure, definition errors).
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from estateflow.cli._admin import DB_VARIABLE
 from estateflow.cli._simulate._play import play
+from estateflow.cli._simulate._replay import run_replay
 from estateflow.cli._simulate._script import ScriptError, did_you_mean, read_script
 from estateflow.cli._simulate._show import events_json, timeline
 from estateflow.definitions import Bundle, check_paths
@@ -39,8 +45,15 @@ a script:
     - act: {step: forward, action: dispatch, as: desk, form: {department: engineering}}
     - expect: {open: [investigate], due: {investigate: +24h}, events: {DeadlineMissed: 1}}
 'case:' on act and expect picks a case: a name given at start, a procedure id or a number.
-Replaying closed cases from the database against a new bundle (--replay) needs the store
-and is not available yet."""
+
+--replay, instead of a script: every closed case of PROCEDURE in the database (only that
+estate's) is played again on the new bundle, each person's act at its recorded time, and
+the report says per case which deadlines it meets, which it would breach (newly, or as it
+did then) or where it would diverge (a step, action or form the new bundle no longer has
+or accepts). The new bundle is --estate DIR (a folder), or --estate ID --draft DRAFT (a
+draft saved in the browser, on the published bundle), or --estate ID (the published one).
+  estateflow simulate complaint --estate examples/sunshine --replay --since 2026-09-01
+Exit status 1 when a case would breach or diverge."""
 
 
 def register(sub: Any) -> None:
@@ -50,18 +63,44 @@ def register(sub: Any) -> None:
         help="play a script of actors, forms and clock moves against an estate",
         description="Run PROCEDURE on the estate in DIR as the script says and print the "
         "timeline: each event with its time, case, step, actor and deadlines. Exit status "
-        "1 when an 'expect' step fails, 2 when the script or the definitions are wrong.",
+        "1 when an 'expect' step fails, 2 when the script or the definitions are wrong. "
+        "With --replay, play the closed cases of the database on the estate instead.",
         epilog=SCRIPT_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("procedure", metavar="PROCEDURE", help="what 'start' opens by default")
-    parser.add_argument("--estate", required=True, metavar="DIR", help="the estate folder")
-    parser.add_argument("--script", required=True, metavar="FILE", help="the script (YAML)")
+    parser.add_argument(
+        "--estate",
+        required=True,
+        metavar="DIR",
+        help="the estate folder (with --replay also an estate id in the database)",
+    )
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--script", metavar="FILE", help="the script (YAML)")
+    mode.add_argument(
+        "--replay", action="store_true", help="replay closed cases from the database instead"
+    )
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    replay = parser.add_argument_group("replaying (--replay)")
+    replay.add_argument(
+        "--db",
+        default=None,
+        metavar="URL",
+        help=f"database (default: ${DB_VARIABLE} or a SQLite file in ~/.local/share/estateflow)",
+    )
+    replay.add_argument("--draft", metavar="DRAFT", help="a draft's id, from the admin pages")
+    replay.add_argument("--since", metavar="DATE", help="only cases closed on or after DATE")
+    replay.add_argument("--until", metavar="DATE", help="only cases closed before DATE")
     parser.set_defaults(run=_simulate)
 
 
 def _simulate(args: argparse.Namespace) -> int:
+    if args.replay:
+        return run_replay(args, load_estate, known_procedure)
+    for option in ("db", "draft", "since", "until"):
+        if getattr(args, option) is not None:
+            print(f"estateflow simulate: --{option} goes with --replay", file=sys.stderr)
+            return EXIT_USAGE
     bundle = load_estate(args.estate)
     if bundle is None:
         return EXIT_USAGE
