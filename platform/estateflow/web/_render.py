@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Request, Response
 from litestar.enums import MediaType
+from markupsafe import Markup, escape
 
 from estateflow import fields as f
 from estateflow.web import _i18n
@@ -57,6 +58,12 @@ def _term(word: str | None) -> str:
     return _i18n.gettext(word) if word in TERMS else word
 
 
+def _translated(message: str | None) -> Markup:
+    """A message held in a variable (an error text), translated and escaped; unlike
+    `_()`, it is not a format string, so a '%' it quotes is kept as typed."""
+    return escape(_i18n.gettext(message)) if message else Markup("")
+
+
 def _role(role_id: str | None, estate: Any, locale: str = "en") -> str:
     """A role's label in the estate, else its id."""
     role = estate.roles.get(role_id) if role_id else None
@@ -89,7 +96,14 @@ def environment() -> Environment:
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
     )
-    env.install_gettext_callables(_i18n.gettext, _i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    # Jinja's new-style gettext marks the translation safe: escape it first, so that
+    # `_()` never passes markup through, whatever text reaches it.
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda message: escape(_i18n.gettext(message)),
+        lambda singular, plural, n: escape(_i18n.ngettext(singular, plural, n)),
+        newstyle=True,
+    )
+    env.filters["t"] = _translated
     env.filters["when"] = _i18n.when
     env.filters["money"] = _i18n.money
     env.globals["LANGUAGES"] = _i18n.NAMES
