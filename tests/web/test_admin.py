@@ -90,7 +90,7 @@ async def test_source_diagram_and_live_form_preview(client, admin):
     await sign_in(client, admin)
     source = await client.get("/e/sunshine/admin/source?path=procedures/complaint.yaml")
     assert source.status_code == 200
-    assert "(read-only)" in source.text
+    assert "(唯讀)" in source.text  # zh-Hant: the estate's language
     assert 'id="L1"' in source.text
     diagram = await client.get("/e/sunshine/admin/procedures/complaint")
     assert "<svg" in diagram.text and 'data-procedure="complaint"' in diagram.text
@@ -190,7 +190,7 @@ async def test_a_mistake_shows_at_its_line_and_is_never_published(client, servic
     await sign_in(client, admin)
     draft_url = await _save(client, OVERLAY, BROKEN)
     page = await client.get(draft_url)
-    assert "cannot be published" in page.text
+    assert "不能發佈" in page.text
     assert f"{OVERLAY}:6:23" in page.text
     assert "dispatch: {to: [investigatx]}" in page.text
     assert "did you mean &#39;investigate&#39;?" in page.text
@@ -208,7 +208,7 @@ async def test_a_mistake_shows_at_its_line_and_is_never_published(client, servic
     )
     fixed_url = await _save(client, OVERLAY, GOOD)
     fixed = await client.get(fixed_url)
-    assert "No errors" in fixed.text
+    assert "沒有錯誤" in fixed.text
     assert "+title: {zh-Hans: 投诉, zh-Hant: 投訴, en: Complaints (edited)}" in fixed.text
     assert "<svg" in fixed.text  # the preview of the edited procedure
     published = await client.post(
@@ -229,7 +229,7 @@ async def test_a_mistake_shows_at_its_line_and_is_never_published(client, servic
 
     # Roll back: the bundle before is published again.
     overview = await client.get("/e/sunshine/admin")
-    assert re.search(r'id="rollback">Roll back to ' + before[:12], overview.text)
+    assert re.search(r'id="rollback">回退到 ' + before[:12], overview.text)
     back = await client.post(
         "/e/sunshine/admin/rollback", data={"csrf": csrf_of(overview.text)}, follow_redirects=False
     )
@@ -272,8 +272,8 @@ async def test_an_uploaded_overlay_is_checked_and_a_path_outside_is_refused(clie
     )
     assert response.status_code == 303, response.text
     draft = await client.get(response.headers["location"])
-    assert f"Overlay <code>{OVERLAY}</code>" in draft.text
-    assert "No errors" in draft.text
+    assert f"覆蓋檔案 <code>{OVERLAY}</code>" in draft.text
+    assert "沒有錯誤" in draft.text
     outside = await client.post(
         "/e/sunshine/admin/edit",
         data={"csrf": token, "kind": "procedures"},

@@ -77,7 +77,7 @@ def test_admin_fixes_a_mistake_in_the_browser_and_both_servers_switch(browser, t
             page.fill("#text", FIXED)
             page.click("#check-draft")
             page.wait_for_url("**/admin/drafts/*")
-            assert "No errors" in page.locator("#check-result").inner_text()
+            assert "沒有錯誤" in page.locator("#check-result").inner_text()
             assert "+title: {zh-Hans: 投诉（修订）" in page.locator("#diff").inner_text()
             _shot(page, "admin-draft-ok")
             page.click("#publish")

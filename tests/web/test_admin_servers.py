@@ -127,7 +127,7 @@ async def test_a_mistake_is_shown_and_kept_out_then_the_fix_switches_both_server
             page = await admin.get(broken)
             assert f"{OVERLAY}:6:23" in page.text
             assert "dispatch: {to: [investigatx]}" in page.text
-            assert "cannot be published" in page.text
+            assert "不能發佈" in page.text
             refused = await admin.post(f"{broken}/publish", data={"csrf": csrf(page.text)})
             assert refused.headers["location"] == broken  # back to the errors
             assert not await title_served(staff_one)
@@ -137,7 +137,7 @@ async def test_a_mistake_is_shown_and_kept_out_then_the_fix_switches_both_server
             # The fix, published on server one, switches server two as well.
             fixed = await save_draft(admin, FIXED)
             page = await admin.get(fixed)
-            assert "No errors" in page.text
+            assert "沒有錯誤" in page.text
             assert "+title: {zh-Hans: 投诉（修订）" in page.text
             published = await admin.post(f"{fixed}/publish", data={"csrf": csrf(page.text)})
             assert published.status_code == 303
