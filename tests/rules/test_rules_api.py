@@ -18,7 +18,7 @@ RUN_TIME_ONLY = {"undefined", "rule-type", "rule-value"}
 #: Standard modules the layer may use: nothing that reads a clock, a file or the network.
 ALLOWED_IMPORTS = {
     "__future__", "collections", "dataclasses", "datetime", "decimal", "difflib", "functools",
-    "inspect", "jinja2", "re", "types", "typing", "estateflow",
+    "inspect", "jinja2", "operator", "re", "types", "typing", "estateflow",
 }  # fmt: skip
 _CODE_LITERAL = re.compile(
     r"""(?:RuleError\(|_fail\(|problem\(|code=)\s*\n?\s*["']([a-z]+(?:-[a-z]+)*)["']"""

@@ -4,8 +4,10 @@ Layer: above ``calendar`` and ``errors``, below ``fields``. Trusts no input: eve
 expression is written by a definition author, and every value by a user, so the text is
 parsed with Jinja's expression grammar and each node is checked against an allowlist
 before anything compiles, names are checked against the case data model at load time,
-and evaluation runs in Jinja's immutable sandbox with bounds on what it may build. Pure:
-no I/O, no clock (``now`` is given), no asyncio.
+and the checked tree is compiled to Python closures (never to source text: nothing
+reaches ``eval`` or ``exec``) that read only data, call only listed functions and stay
+within bounds on what they may build. Pure: no I/O, no clock (``now`` is given), no
+asyncio.
 
     rule = compile_rule("params.forward_within[case.severity]")   # RuleSyntaxError
     problems = check_names(rule, scope)                            # at load time

@@ -1,7 +1,7 @@
 """The allowlist for calls: listed functions, listed filters, and register queries only.
 
-A call of a listed function is pointed at its implementation, so the generated code
-imports it by name and no value in the data can stand in for it.
+A call of a listed function is pointed at its implementation, so the compiled rule calls
+that function itself and no value in the data can stand in for it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from estateflow.rules._parse import Parsed
 from estateflow.rules._references import Findings, Reference, RegisterQuery
 from estateflow.rules._registers import REGISTER_METHODS
 
-_FUNCTIONS_MODULE = "estateflow.rules._functions"
+FUNCTIONS_MODULE = "estateflow.rules._functions"
 RESERVED_HINT = "read data through its fields only, e.g. 'case.severity'"
 _CALL_HINT = (
     "call one of {functions}, or query a register: 'registers.cards.count(unit=case.unit)', "
@@ -60,6 +60,7 @@ class CallChecks:
             self.visit(callee)
         for arg in node.args:
             self.visit(arg)
+        self.check_keywords(node)
         for keyword in node.kwargs:
             self.visit_Keyword(keyword)
 
@@ -77,10 +78,8 @@ class CallChecks:
         self.findings.functions.append(
             Reference(path=(callee.name,), offset=start, length=end - start, ends=(end,))
         )
-        # The generated code imports the implementation: data cannot shadow a function.
-        node.node = nodes.ImportedName(
-            f"{_FUNCTIONS_MODULE}.fn_{callee.name}", lineno=callee.lineno
-        )
+        # The compiled rule calls the implementation itself: data cannot shadow a function.
+        node.node = nodes.ImportedName(f"{FUNCTIONS_MODULE}.fn_{callee.name}", lineno=callee.lineno)
 
     def call_register(self, node: nodes.Call, register: str, method: str) -> None:
         fields = []
@@ -143,6 +142,7 @@ class CallChecks:
             if node.dyn_args is not None or node.dyn_kwargs is not None:
                 self.forbid(node, "'*' and '**' arguments are not allowed")
             self.check_arguments(node, function, 1 + len(node.args))
+            self.check_keywords(node)
         self.visit_children(node)
 
     def check_arguments(
@@ -153,6 +153,18 @@ class CallChecks:
             function.signature.bind(*range(positional), **{k.key: None for k in node.kwargs})
         except TypeError as exc:
             self.forbid_arguments(node, function, str(exc))
+
+    def check_keywords(self, node: nodes.Call | nodes.Filter) -> None:
+        seen = set()
+        for keyword in node.kwargs:
+            if keyword.key in seen:
+                self.problem(
+                    "bad-arguments",
+                    f"'{keyword.key}' is given twice",
+                    *self.keyword_extent(keyword),
+                    hint="give each argument once",
+                )
+            seen.add(keyword.key)
 
     def forbid_arguments(self, node: nodes.Node, function: Function, reason: str) -> None:
         start, end = self.parsed.extent(node)

@@ -2,8 +2,8 @@
 
 Functions are called by name (``max(0, x)``, ``days(3)``); filters follow a pipe
 (``form.name|upper``). Each checks its arguments and raises a coded :class:`RuleError`
-instead of letting a Python exception out. The generated code imports the functions from
-this module by name (``fn_<name>``), so data can never shadow them.
+instead of letting a Python exception out. The allowlist points each call at its
+implementation here (``fn_<name>``), so data can never shadow a function.
 """
 
 from __future__ import annotations
@@ -16,16 +16,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from jinja2 import Undefined
-from jinja2.runtime import Context
 
 from estateflow.calendar import Calendar, CalendarError, Duration, Unit, parse_duration
 from estateflow.errors import RuleError
 from estateflow.rules._limits import MAX_ROUND_PLACES
 from estateflow.rules._values import DECIMAL, defined, kind, number, whole
-
-#: Key of the caller's calendar in an evaluation's variables; authors cannot write it
-#: because names starting with '_' are rejected at load time.
-CALENDAR_VAR = "_calendar"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,9 +59,8 @@ def fn_round(value: Any, places: Any = 0) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=DECIMAL)
 
 
-def fn_today(context: Context) -> date:
+def fn_today(now: Any) -> date:
     """The date of ``now``, in ``now``'s own time zone."""
-    now = context.resolve_or_missing("now")
     if not isinstance(now, datetime):
         raise RuleError("undefined", "'today()' needs 'now', which this evaluation was not given")
     return now.date()
@@ -271,7 +265,7 @@ def _function(name: str, usage: str, needs: str | None = None) -> Function:
     impl = globals()[f"fn_{name}"]
     signature = inspect.signature(impl)
     if needs:
-        # The context is passed by the sandbox, not written by the author.
+        # ``now`` or the calendar is passed by the sandbox, not written by the author.
         signature = signature.replace(parameters=list(signature.parameters.values())[1:])
     return Function(name=name, impl=impl, usage=usage, needs=needs, signature=signature)
 

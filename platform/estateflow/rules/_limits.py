@@ -4,8 +4,8 @@
 MAX_EXPRESSION_LENGTH = 2000
 
 #: Deepest nesting of an expression: tree depth, open brackets, or a run of unary
-#: operators (``not not not x``). Keeps Jinja's recursive parser and code generator, and
-#: Python's own compiler, far from their recursion limits.
+#: operators (``not not not x``). Keeps Jinja's recursive parser, and the compiled
+#: closures (one call deep per level), far from Python's recursion limit.
 MAX_DEPTH = 32
 
 #: Most nodes in one expression's tree; the largest handbook rule has about 30.

@@ -1,7 +1,6 @@
 """Arithmetic as rules see it: exact decimals, bounded text and lists, checked types.
 
-The sandbox routes every ``+ - * / // %`` and unary sign through here (Jinja's
-``intercepted_binops``), which also stops Jinja from folding constants at compile time.
+Every ``+ - * / // %`` and unary sign of a compiled rule comes here (:mod:`._closures`).
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from estateflow.errors import RuleError
 from estateflow.rules._limits import MAX_LIST_LENGTH, MAX_STRING_LENGTH
 from estateflow.rules._values import DECIMAL, NUMBER_TYPES, defined, kind, whole
 
-#: Every operator the sandbox intercepts.
+#: Every arithmetic operator a rule may use.
 BINARY = frozenset({"+", "-", "*", "/", "//", "%"})
 UNARY = frozenset({"+", "-"})
 

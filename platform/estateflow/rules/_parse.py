@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import NoReturn
 
-from jinja2 import nodes
+from jinja2 import Environment, nodes
 from jinja2.exceptions import TemplateSyntaxError
 from jinja2.lexer import TokenStream
 from jinja2.parser import Parser
-from jinja2.sandbox import SandboxedEnvironment
 
 from estateflow.rules._limits import MAX_DEPTH, MAX_EXPRESSION_LENGTH, MAX_INTEGER_DIGITS, MAX_NODES
 from estateflow.rules._problems import RuleProblem, RuleSyntaxError
@@ -32,6 +31,26 @@ _JINJA_WORDS = (
     ("end of template", "end of the expression"),
     ("end of print statement", "end of the expression"),
     ("begin of print statement", "'{{'"),
+)
+
+
+class _Grammar(Environment):
+    """Jinja's lexer and parser only: a rule is compiled by :mod:`._closures`, never by
+    Jinja, whose compiler ``exec``s the Python it writes."""
+
+    def compile(self, *args: object, **kwargs: object) -> NoReturn:
+        raise RuntimeError("rules are never compiled by Jinja")
+
+
+# Jinja's delimiters set to text no expression can hold (NUL is refused), so that '}}' in
+# a dict literal or '{%' cannot end the expression or start a statement.
+_GRAMMAR = _Grammar(
+    block_start_string="\x00{%",
+    block_end_string="\x00%}",
+    variable_start_string="\x00{{",
+    variable_end_string="\x00}}",
+    comment_start_string="\x00{#",
+    comment_end_string="\x00#}",
 )
 
 
@@ -128,7 +147,7 @@ class Parsed:
         return offset, end
 
 
-def parse(environment: SandboxedEnvironment, source: str) -> Parsed:
+def parse(source: str) -> Parsed:
     """Parse one expression; raises :class:`RuleSyntaxError` with a located problem."""
     if len(source) > MAX_EXPRESSION_LENGTH:
         _fail(
@@ -151,11 +170,11 @@ def parse(environment: SandboxedEnvironment, source: str) -> Parsed:
     # Jinja's lexer turns every line break into "\n"; offsets count in that text, which
     # is the text YAML gives anyway.
     text = source.replace("\r\n", "\n").replace("\r", "\n")
-    tokens = _tokenize(environment, text)
+    tokens = _tokenize(text)
     numbers = _prescan(tokens)
-    parser = Parser(environment, "", state="variable")
+    parser = Parser(_GRAMMAR, "", state="variable")
     parser.stream = TokenStream(
-        environment.lexer.wrap((t.offset + 1, t.type, t.text) for t in tokens), None, None
+        _GRAMMAR.lexer.wrap((t.offset + 1, t.type, t.text) for t in tokens), None, None
     )
     try:
         node = parser.parse_expression()
@@ -179,11 +198,11 @@ def parse(environment: SandboxedEnvironment, source: str) -> Parsed:
     return Parsed(source=text, node=node, tokens=tuple(tokens), numbers=numbers)
 
 
-def _tokenize(environment: SandboxedEnvironment, text: str) -> list[Token]:
+def _tokenize(text: str) -> list[Token]:
     tokens = []
     offset = 0
     try:
-        for _line, kind, value in environment.lexer.tokeniter(text, None, None, "variable"):
+        for _line, kind, value in _GRAMMAR.lexer.tokeniter(text, None, None, "variable"):
             if kind == "name" and not value.isidentifier():
                 # Jinja's pattern takes any word character; Python names refuse some (¾, ²).
                 _fail("rule-syntax", f"'{value}' is not a valid name", offset, len(value))

@@ -7,19 +7,17 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import Template, Undefined, nodes
-from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
+from jinja2 import Undefined
+from jinja2.exceptions import UndefinedError
 
 from estateflow.errors import RuleError
 from estateflow.rules._check import check
-from estateflow.rules._functions import CALENDAR_VAR, FUNCTIONS
+from estateflow.rules._closures import Compiled, NotCompilable, compile_tree
+from estateflow.rules._functions import FUNCTIONS
 from estateflow.rules._limits import CACHE_SIZE, MAX_DEPTH
 from estateflow.rules._parse import parse
 from estateflow.rules._problems import RuleProblem, RuleSyntaxError
 from estateflow.rules._references import Reference, RegisterQuery
-from estateflow.rules._sandbox import RuleEnvironment
-
-_ENVIRONMENT = RuleEnvironment()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -28,8 +26,8 @@ class Rule:
     :func:`evaluate`. Equal when the source is."""
 
     source: str
-    compiled: Template = field(repr=False, compare=False, hash=False)
-    """Jinja's compiled form; run it only through :func:`evaluate`."""
+    compiled: Compiled = field(repr=False, compare=False, hash=False)
+    """The checked tree as Python closures; run it only through :func:`evaluate`."""
     references: tuple[Reference, ...] = field(compare=False, hash=False)
     functions: tuple[Reference, ...] = field(default=(), compare=False, hash=False)
     """Each call of a listed function, e.g. ``("today",)``."""
@@ -46,14 +44,13 @@ def compile_rule(source: str) -> Rule:
         RuleSyntaxError: with every problem the allowlist found (a syntax error stops at
             the first).
     """
-    parsed = parse(_ENVIRONMENT, source)
+    parsed = parse(source)
     findings = check(parsed)
     if findings.problems:
         raise RuleSyntaxError(findings.problems)
-    body = [nodes.Assign(nodes.Name("result", "store"), parsed.node, lineno=1)]
     try:
-        compiled = _ENVIRONMENT.from_string(nodes.Template(body, lineno=1))
-    except (TemplateError, RecursionError, SyntaxError, MemoryError) as exc:
+        compiled = compile_tree(parsed.node)
+    except (NotCompilable, RecursionError, MemoryError) as exc:
         # The allowlist should make this unreachable; a located error beats a traceback.
         raise RuleSyntaxError(
             [
@@ -89,14 +86,8 @@ def evaluate(rule: Rule, env: Mapping[str, Any], *, calendar: Any = None) -> Any
         RuleError: for every failure: a missing value (``undefined``; never a silent
             false), a limit, a wrong type, a division by zero.
     """
-    template = rule.compiled
-    context = template.new_context(env, shared=True)
-    if calendar is not None:
-        context.vars[CALENDAR_VAR] = calendar
     try:
-        for _ in template.root_render_func(context):
-            pass
-        result = context.vars["result"]
+        result = rule.compiled(env, calendar)
         _check_result(result, 0)
     except RuleError:
         raise
@@ -143,8 +134,6 @@ def _translate(exc: Exception) -> RuleError:
         return RuleError("rule-limit", "the expression needs too much to evaluate")
     if isinstance(exc, decimal.InvalidOperation):
         return RuleError("rule-value", "the arithmetic has no defined result")
-    if isinstance(exc, SecurityError):
-        return RuleError("forbidden-expression", str(exc))
     if isinstance(exc, TypeError):
         text = _PYTHON_KIND.sub(lambda m: f"'{_PYTHON_KINDS[m[1]]}'", str(exc))
         return RuleError("rule-type", text.replace("instances of ", ""))
