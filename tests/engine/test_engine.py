@@ -19,6 +19,7 @@ CLERK = actor("ann", "clerk")
 CLERK2 = actor("bob", "clerk")
 BOSS = actor("cat", "boss")
 GUARD = actor("dan", "guard")
+EVERYONE = actor("eve", "clerk", "boss", "guard")
 #: Monday 5 October 2026, 10:00 in Hong Kong (a working day).
 MON_1000 = datetime(2026, 10, 5, 10, 0, tzinfo=HK)
 
@@ -87,6 +88,31 @@ def test_a_task_already_done_is_a_conflict_and_a_closed_case_is_closed(run):
     run.act("pick", "done", CLERK, case_id="c2")
     with pytest.raises(Closed):
         engine.act(run.bundle, run.case("c2"), pick.id, "done", CLERK2, None, run.ctx())
+
+
+# -- values ------------------------------------------------------------------------------
+def test_no_decision_changes_a_case_or_event_it_returned_before(run):
+    """Cases, tasks and events are not frozen dataclasses (they are cheaper to make that
+    way), so this is what keeps them values: every one stays as it was made."""
+    run.start_case(CLERK, "clocks", None)
+    made = [run.case()]
+    for step, action in (("work", "nudge"), ("work", "wait_owner"), ("work", "owner_back")):
+        made.append(run.act(step, action, CLERK))
+    run.advance(days=1, hours=1)  # warning, deadline, escalation
+    made.append(run.case())
+    made.append(run.act("work", "done", BOSS))
+    seen = [repr(case) for case in made]
+    events = repr(run.events["c1"])
+    engine.replay(run.events["c1"])
+    for case in made:  # acting again on an old case makes a new one
+        for task in case.open_tasks:
+            action = {"work": "nudge", "patrol": "done"}[task.step]
+            engine.act(run.bundle, case, task.id, action, EVERYONE, None, run.ctx())
+    assert [repr(case) for case in made] == seen
+    assert repr(run.events["c1"]) == events
+    assert "CasePaused" in events and "DeadlineMissed" in events
+    with pytest.raises(TypeError):
+        made[-1].data["x"] = 1  # type: ignore[index]
 
 
 # -- queues ------------------------------------------------------------------------------

@@ -4,20 +4,20 @@ Every decision the engine makes is recorded in an event's payload (deadlines inc
 so applying the same events always gives the same case: :func:`replay` rebuilds a case
 from its events alone.
 
-Events land on a :class:`CaseDraft`, a mutable copy of the case, and one frozen
+Events land on a :class:`CaseDraft`, a mutable copy of the case, and one
 :class:`CaseState` is made at the end: of a decision (the engine applies its events as
 it makes them), of :func:`replay`, or of :func:`evolve` for a single event. Copying the
-frozen 20-field case twice per event was most of the engine's time.
+20-field case twice per event was most of the engine's time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from operator import attrgetter
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from estateflow.calendar import Pause
 from estateflow.engine._state import Activation, CaseState, Event, TaskState
@@ -27,6 +27,8 @@ _FIELDS = CaseState.__slots__
 _CASE_VALUES = attrgetter(*_FIELDS)
 _TASK_FIELDS = TaskState.__slots__
 _TASK_VALUES = attrgetter(*_TASK_FIELDS)
+
+_State = TypeVar("_State", CaseState, TaskState)
 
 
 class CaseDraft:
@@ -71,12 +73,13 @@ class CaseDraft:
         return draft
 
     def freeze(self) -> CaseState:
-        values = dict(self.__dict__)
-        values["data"] = MappingProxyType(dict(self.data))
-        values["steps"] = MappingProxyType(dict(self.steps))
-        values["tasks"] = tuple(self.tasks)
-        values["activations"] = MappingProxyType(dict(self.activations))
-        return CaseState(**values)
+        """The case the draft has become. Its dicts and list go into the case as they
+        are, made read-only, so the draft cannot be changed after."""
+        self.data = MappingProxyType(self.data)  # type: ignore[assignment]
+        self.steps = MappingProxyType(self.steps)  # type: ignore[assignment]
+        self.tasks = tuple(self.tasks)  # type: ignore[assignment]
+        self.activations = MappingProxyType(self.activations)  # type: ignore[assignment]
+        return _made(CaseState, self.__dict__)
 
     def task(self, task_id: str) -> TaskState | None:
         return next((t for t in self.tasks if t.id == task_id), None)
@@ -149,14 +152,31 @@ def _started(event: Event) -> CaseDraft:
 
 
 # -- the usual events, applied in place ----------------------------------------------------
+def _made(cls: type[_State], values: Mapping[str, Any]) -> _State:
+    """``cls(**values)``, setting the slots directly: matching twenty keyword arguments
+    in ``__init__`` costs as much again. ``values`` holds every field."""
+    made = object.__new__(cls)
+    for name in cls.__slots__:
+        setattr(made, name, values[name])
+    return made
+
+
+def _changed(task: TaskState, changes: Mapping[str, Any]) -> TaskState:
+    """``dataclasses.replace(task, **changes)``, setting the slots directly (see
+    :func:`_made`)."""
+    made = object.__new__(TaskState)
+    for name, value in zip(_TASK_FIELDS, _TASK_VALUES(task), strict=True):
+        setattr(made, name, value)
+    for name, value in changes.items():
+        setattr(made, name, value)
+    return made
+
+
 def _task(draft: CaseDraft, task_id: str, **changes: Any) -> None:
     tasks = draft.tasks
     for i, t in enumerate(tasks):
         if t.id == task_id:
-            # dataclasses.replace, without looking up the fields each time.
-            values = dict(zip(_TASK_FIELDS, _TASK_VALUES(t), strict=True))
-            values.update(changes)
-            tasks[i] = TaskState(**values)
+            tasks[i] = _changed(t, changes)
 
 
 def _opened(draft: CaseDraft, e: Event) -> None:

@@ -2,6 +2,13 @@
 
 A case is changed only by events: the engine decides which events an input causes and
 :func:`evolve` applies them, so a case rebuilt from its events alone equals the case.
+
+:class:`CaseState`, :class:`TaskState` and :class:`Event` are values all the same, but not
+frozen dataclasses: a frozen one sets each field through ``object.__setattr__`` when it
+is made, three times the cost of a plain one, and a case of twenty events makes a few
+dozen of them (that was a third of the engine's time). Nothing changes one once it is
+made: the engine applies events to its own copy (``CaseDraft``) and makes a new task for
+every change, and their mappings and sequences are read-only views and tuples.
 """
 
 from __future__ import annotations
@@ -78,7 +85,7 @@ class Context:
 TaskStatus = Literal["open", "done", "skipped", "cancelled", "waiting"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class TaskState:
     id: str
     step: str
@@ -122,7 +129,7 @@ class Activation:
 CaseStatus = Literal["open", "closed"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class CaseState:
     id: str
     procedure: str
@@ -157,7 +164,7 @@ class CaseState:
         return tuple(t for t in self.tasks if t.is_open)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class Event:
     """Something that happened to a case. ``payload`` holds JSON-ready values only
     where it can (datetimes stay datetimes here; the store encodes them)."""
