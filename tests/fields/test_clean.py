@@ -8,7 +8,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from estateflow.errors import Invalid
-from estateflow.fields import FormState, clean_form, evaluate_form_state, rule_values
+from estateflow.fields import (
+    FIELD_TYPES,
+    FormState,
+    clean_form,
+    converted_fields,
+    evaluate_form_state,
+    rule_value,
+    rule_values,
+)
 from estateflow.rules import RegisterView, compile_rule
 from tests.fields.samples import field, form
 
@@ -286,3 +294,26 @@ def test_the_owner_card_fee_is_computed_over_the_registers():
     env = {**ENV, "registers": registers, "params": {"free": 3, "card_fee": Decimal("50")}}
     assert clean(fields, {"unit": "T1-1A", "cards": "1", "fee": "0"}, env)["fee"] == Decimal("0.00")
     assert clean(fields, {"unit": "T1-1A", "cards": "3"}, env)["fee"] == Decimal("100.00")
+
+
+#: A stored value of each field kind, as a case or a step record holds it.
+_STORED = {
+    "text": "a", "textarea": "a", "integer": 3, "decimal": "1.5", "money": "12.50",
+    "date": "2026-03-01", "time": "09:30", "datetime": "2026-03-02T09:00:00+08:00",
+    "duration": "2h", "select": "a", "multiselect": ["a"], "boolean": True,
+    "phone": "+85291234567", "id_document": "A1234563", "email": "a@example.com",
+    "unit": "A-1201", "staff": "amy", "file": {"name": "a.pdf"}, "photo": {"name": "a.jpg"},
+    "signature": "amy", "rating": 3, "table": [{"name": "amy"}],
+}  # fmt: skip
+
+
+def test_converted_fields_are_exactly_those_whose_values_rules_see_changed():
+    """The engine converts only these fields' values when it builds what rules see."""
+    assert set(_STORED) == FIELD_TYPES
+    columns = {"table": {"columns": (field("text", "name"),)}}
+    fields = form(*(field(kind, kind, **columns.get(kind, {})) for kind in sorted(FIELD_TYPES)))
+    changed = {
+        kind for kind, value in _STORED.items() if rule_value(fields[kind], value) is not value
+    }
+    assert set(converted_fields(fields)) == changed
+    assert changed == {"decimal", "money", "date", "time", "datetime", "duration", "table"}

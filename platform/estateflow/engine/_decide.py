@@ -8,7 +8,7 @@ touches a database or draws a random number: the same inputs give the same event
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cache
@@ -25,7 +25,7 @@ from estateflow.definitions import (
     ProcedureSpec,
     StepSpec,
 )
-from estateflow.engine._evolve import CaseDraft, apply
+from estateflow.engine._evolve import CaseDraft, apply, copied
 from estateflow.engine._state import (
     SYSTEM,
     ActionOption,
@@ -63,8 +63,8 @@ class _Decider:
         self.ctx = ctx
         self.events: list[Event] = []
         self.entered = 0
-        start_form = bundle.forms.get(proc.start.form) if proc.start.form else None
-        self.case_fields = {**(start_form.fields if start_form else {}), **proc.data}
+        self.facts = _facts(bundle, proc)
+        self.case_fields = self.facts.case_fields
         self._env_case: dict[str, Any] | None = None
         self._env_steps: dict[str, Any] | None = None
         self._env_rest: dict[str, Any] | None = None
@@ -99,12 +99,12 @@ class _Decider:
         """
         if self._env_case is None:
             self._env_case = self._case_record()
-        with_steps = full or _reads_steps(self.proc)
+        with_steps = full or self.facts.reads_steps
         if with_steps and self._env_steps is None:
             self._env_steps = self._step_records()
         if self._env_rest is None:
             self._env_rest = {
-                "params": dict(self.proc.params),
+                "params": self.facts.params,
                 "actor": self.actor.env(),
                 "now": self.ctx.now,
                 "registers": dict(self.ctx.registers),
@@ -122,7 +122,7 @@ class _Decider:
         assert case is not None
         meta = {
             "number": case.number,
-            "title": self.proc.title.get("en", self.proc.id),
+            "title": self.facts.title,
             "status": case.status,
             "outcome": case.outcome,
             "opened_at": case.opened_at,
@@ -133,12 +133,16 @@ class _Decider:
             "procedure": self.proc.id,
             "estate": self.bundle.estate.id,
         }
-        return {**meta, **f.rule_values(self.case_fields, case.data)}
+        record = meta | copied(case.data)
+        for name, field in self.facts.converted.items():
+            if name in case.data:
+                record[name] = f.rule_value(field, case.data[name])
+        return record
 
     def _step_records(self) -> dict[str, Any]:
         case = self.case
         assert case is not None
-        blanks, forms = _blank_steps(self.bundle, self.proc)
+        blanks, forms = self.facts.blanks, self.facts.step_fields
         steps = dict(blanks)
         for step_id, record in case.steps.items():
             if step_id in blanks:
@@ -158,7 +162,7 @@ class _Decider:
             if self._env_steps is not None:
                 assert self.case is not None
                 task = self.case.task(event.payload["task_id"])
-                blanks, forms = _blank_steps(self.bundle, self.proc)
+                blanks, forms = self.facts.blanks, self.facts.step_fields
                 if task is not None and task.step in blanks:
                     record = f.rule_values(forms[task.step], self.case.steps[task.step])
                     steps = dict(self._env_steps)
@@ -383,7 +387,7 @@ class _Decider:
         if task.assignee is not None:
             return task.assignee == self.actor.username
         allowed = action.roles or ((task.role,) if task.role else ())
-        return bool(self.actor.roles & set(allowed))
+        return not self.actor.roles.isdisjoint(allowed)
 
     def guard(self, action: ActionSpec) -> bool:
         if action.when is None:
@@ -566,7 +570,8 @@ def form_env(
         )
     env = d.env(full=True)
     # The caller's to keep: no record shared with the engine's decisions.
-    env["case"] = dict(env["case"])
+    for shared in ("case", "params"):
+        env[shared] = dict(env[shared])
     env["steps"] = {step_id: dict(record) for step_id, record in env["steps"].items()}
     return env
 
@@ -862,21 +867,61 @@ _ENV_UNCHANGED = frozenset(
     }
 )
 
-#: Whether any expression of a procedure reads ``steps``, by id (with the procedure).
-_READS_STEPS: dict[int, tuple[ProcedureSpec, bool]] = {}
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Facts:
+    """What decisions on one procedure of a bundle derive from it, made once (by
+    :func:`_facts`) and shared between them: nothing changes these."""
+
+    case_fields: Mapping[str, f.FieldSpec]
+    """The start form's fields, then the procedure's ``data``."""
+    converted: Mapping[str, f.FieldSpec]
+    """The case fields whose values expressions see converted (dates, amounts…)."""
+    reads_steps: bool
+    """Whether any expression of the procedure reads ``steps``."""
+    blanks: Mapping[str, Mapping[str, Any]]
+    """Each step's record before it has one: ``at``, ``by``, ``action`` and its form's
+    fields, all None."""
+    step_fields: Mapping[str, Mapping[str, f.FieldSpec]]
+    """Each step's form fields."""
+    params: Mapping[str, Any]
+    """The procedure's params as expressions see them."""
+    title: str
 
 
-def _reads_steps(proc: ProcedureSpec) -> bool:
-    held = _READS_STEPS.get(id(proc))
-    if held is not None and held[0] is proc:
-        return held[1]
-    reads = any(
-        ref.path[0] == "steps" for expr in _expressions(proc) for ref in expr.rule.references
+#: Facts per procedure of a bundle: (bundle, procedure, facts), by their ids.
+_FACTS: dict[tuple[int, int], tuple[Bundle, ProcedureSpec, _Facts]] = {}
+_FACTS_KEPT = 64
+
+
+def _facts(bundle: Bundle, proc: ProcedureSpec) -> _Facts:
+    key = (id(bundle), id(proc))
+    held = _FACTS.get(key)
+    if held is not None and held[0] is bundle and held[1] is proc:
+        return held[2]
+    start_form = bundle.forms.get(proc.start.form) if proc.start.form else None
+    case_fields = {**(start_form.fields if start_form else {}), **proc.data}
+    blanks: dict[str, dict[str, Any]] = {}
+    step_fields: dict[str, Mapping[str, f.FieldSpec]] = {}
+    for step_id, step in proc.steps.items():
+        form_fields = bundle.forms[step.form].fields if step.form else {}
+        blanks[step_id] = {"at": None, "by": None, "action": None, **dict.fromkeys(form_fields)}
+        step_fields[step_id] = form_fields
+    facts = _Facts(
+        case_fields=case_fields,
+        converted=f.converted_fields(case_fields),
+        reads_steps=any(
+            ref.path[0] == "steps" for expr in _expressions(proc) for ref in expr.rule.references
+        ),
+        blanks=blanks,
+        step_fields=step_fields,
+        params=dict(proc.params),
+        title=proc.title.get("en", proc.id),
     )
-    if len(_READS_STEPS) >= _BLANKS_KEPT:
-        _READS_STEPS.clear()
-    _READS_STEPS[id(proc)] = (proc, reads)
-    return reads
+    if len(_FACTS) >= _FACTS_KEPT:
+        _FACTS.clear()
+    _FACTS[key] = (bundle, proc, facts)
+    return facts
 
 
 def _expressions(spec: Any) -> Iterator[Expr]:
@@ -892,38 +937,6 @@ def _expressions(spec: Any) -> Iterator[Expr]:
     elif is_dataclass(spec) and not isinstance(spec, type):
         for field in fields(spec):
             yield from _expressions(getattr(spec, field.name))
-
-
-#: Blank step records per procedure: (bundle, procedure, blanks, form fields), by id.
-_BLANKS: dict[tuple[int, int], tuple[Any, Any, dict[str, Any], dict[str, Any]]] = {}
-_BLANKS_KEPT = 64
-
-
-def _blank_steps(
-    bundle: Bundle, proc: ProcedureSpec
-) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
-    """Each step's record before it has one (``at``, ``by``, ``action`` and its form's
-    fields, all None) and its form's fields, made once per procedure of a bundle.
-
-    Shared between decisions: expressions cannot change a record, and nothing else
-    is given these.
-    """
-    key = (id(bundle), id(proc))
-    held = _BLANKS.get(key)
-    if held is not None and held[0] is bundle and held[1] is proc:
-        return held[2], held[3]
-    blanks: dict[str, dict[str, Any]] = {}
-    forms: dict[str, Any] = {}
-    for step_id, step in proc.steps.items():
-        form_fields = bundle.forms[step.form].fields if step.form else {}
-        blank: dict[str, Any] = {"at": None, "by": None, "action": None}
-        blank.update(dict.fromkeys(form_fields))
-        blanks[step_id] = blank
-        forms[step_id] = form_fields
-    if len(_BLANKS) >= _BLANKS_KEPT:
-        _BLANKS.clear()
-    _BLANKS[key] = (bundle, proc, blanks, forms)
-    return blanks, forms
 
 
 def _truthy(value: Any) -> bool:

@@ -64,12 +64,12 @@ class CaseDraft:
     @classmethod
     def of(cls, case: CaseState) -> CaseDraft:
         draft = cls.__new__(cls)
-        values = draft.__dict__
-        values.update(zip(_FIELDS, _CASE_VALUES(case), strict=True))
-        values["data"] = dict(case.data)
-        values["steps"] = dict(case.steps)
+        values = dict(zip(_FIELDS, _CASE_VALUES(case), strict=True))
+        values["data"] = copied(case.data)
+        values["steps"] = copied(case.steps)
         values["tasks"] = list(case.tasks)
-        values["activations"] = dict(case.activations)
+        values["activations"] = copied(case.activations)
+        draft.__dict__ = values
         return draft
 
     def freeze(self) -> CaseState:
@@ -81,12 +81,19 @@ class CaseDraft:
         self.activations = MappingProxyType(self.activations)  # type: ignore[assignment]
         return _made(CaseState, self.__dict__)
 
-    def task(self, task_id: str) -> TaskState | None:
-        return next((t for t in self.tasks if t.id == task_id), None)
+    # A case's own lookups: they read only ``tasks``.
+    task = CaseState.task
+    open_tasks = CaseState.open_tasks
 
-    @property
-    def open_tasks(self) -> tuple[TaskState, ...]:
-        return tuple(t for t in self.tasks if t.is_open)
+
+def copied(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """A new dict of ``mapping``. A read-only view of a dict copies that dict at C speed,
+    where ``dict(view)`` reads it key by key, ten times slower."""
+    if type(mapping) is MappingProxyType or type(mapping) is dict:
+        copy = mapping.copy()
+        if type(copy) is dict:
+            return copy
+    return dict(mapping)
 
 
 def evolve(case: CaseState | None, event: Event) -> CaseState:

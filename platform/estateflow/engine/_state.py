@@ -157,11 +157,14 @@ class CaseState:
     """How many events this case has had; the store's optimistic lock."""
 
     def task(self, task_id: str) -> TaskState | None:
-        return next((t for t in self.tasks if t.id == task_id), None)
+        for task in self.tasks:
+            if task.id == task_id:
+                return task
+        return None
 
     @property
     def open_tasks(self) -> tuple[TaskState, ...]:
-        return tuple(t for t in self.tasks if t.is_open)
+        return tuple([t for t in self.tasks if t.is_open])
 
 
 @dataclass(slots=True, kw_only=True)

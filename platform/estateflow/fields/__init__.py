@@ -18,7 +18,13 @@ from estateflow.fields._ids import ID_PATTERNS, mask
 from estateflow.fields._parse import MAX_FILE_SIZE, empty_value, is_empty, parse_value
 from estateflow.fields._schema import FORMAT_CHECKER, form_schema, form_validator
 from estateflow.fields._spec import FIELD_KEYS, FIELD_TYPES, ID_KINDS, FieldSpec, Label, OptionSpec
-from estateflow.fields._values import dump_values, load_values, rule_values
+from estateflow.fields._values import (
+    converted_fields,
+    dump_values,
+    load_values,
+    rule_value,
+    rule_values,
+)
 
 __all__ = (
     "CURRENCY_SYMBOLS",
@@ -34,6 +40,7 @@ __all__ = (
     "Label",
     "OptionSpec",
     "clean_form",
+    "converted_fields",
     "display_value",
     "dump_values",
     "empty_value",
@@ -45,5 +52,6 @@ __all__ = (
     "load_values",
     "mask",
     "parse_value",
+    "rule_value",
     "rule_values",
 )

@@ -11,6 +11,8 @@ from estateflow.calendar import parse_duration
 from estateflow.fields._spec import FieldSpec
 
 _DECIMAL_TYPES = frozenset({"decimal", "money"})
+#: Kinds whose values rules see as other objects than the stored ones (:func:`rule_value`).
+_CONVERTED_KINDS = frozenset({"date", "time", "datetime", "duration", "table", *_DECIMAL_TYPES})
 
 
 def dump_values(fields: Mapping[str, FieldSpec], values: Mapping[str, Any]) -> dict[str, Any]:
@@ -51,6 +53,12 @@ def rule_values(fields: Mapping[str, FieldSpec], values: Mapping[str, Any]) -> d
     length depends on a calendar. Everything else is as :func:`clean_form` returns it.
     """
     return {key: rule_value(fields.get(key), value) for key, value in values.items()}
+
+
+def converted_fields(fields: Mapping[str, FieldSpec]) -> dict[str, FieldSpec]:
+    """The fields whose values :func:`rule_values` converts (dates, times, durations,
+    amounts, tables); it passes every other value as it is."""
+    return {key: field for key, field in fields.items() if field.type in _CONVERTED_KINDS}
 
 
 def rule_value(field: FieldSpec | None, value: Any) -> Any:
