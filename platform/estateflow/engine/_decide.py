@@ -107,7 +107,7 @@ class _Decider:
                 "params": self.facts.params,
                 "actor": self.actor.env(),
                 "now": self.ctx.now,
-                "registers": dict(self.ctx.registers),
+                "registers": copied(self.ctx.registers),
             }
         env: dict[str, Any] = {"case": self._env_case}
         if with_steps:

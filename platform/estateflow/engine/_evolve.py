@@ -7,7 +7,8 @@ from its events alone.
 Events land on a :class:`CaseDraft`, a mutable copy of the case, and one
 :class:`CaseState` is made at the end: of a decision (the engine applies its events as
 it makes them), of :func:`replay`, or of :func:`evolve` for a single event. Copying the
-20-field case twice per event was most of the engine's time.
+20-field case twice per event was most of the engine's time; copying it into a draft
+and out again is now one copy of its field dict each way.
 """
 
 from __future__ import annotations
@@ -15,20 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
-from operator import attrgetter
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any
 
 from estateflow.calendar import Pause
 from estateflow.engine._state import Activation, CaseState, Event, TaskState
-
-#: The fields of a case, in the order :class:`CaseState` declares them.
-_FIELDS = CaseState.__slots__
-_CASE_VALUES = attrgetter(*_FIELDS)
-_TASK_FIELDS = TaskState.__slots__
-_TASK_VALUES = attrgetter(*_TASK_FIELDS)
-
-_State = TypeVar("_State", CaseState, TaskState)
 
 
 class CaseDraft:
@@ -64,7 +56,7 @@ class CaseDraft:
     @classmethod
     def of(cls, case: CaseState) -> CaseDraft:
         draft = cls.__new__(cls)
-        values = dict(zip(_FIELDS, _CASE_VALUES(case), strict=True))
+        values = vars(case).copy()  # every field of the case, by name
         values["data"] = copied(case.data)
         values["steps"] = copied(case.steps)
         values["tasks"] = list(case.tasks)
@@ -73,13 +65,15 @@ class CaseDraft:
         return draft
 
     def freeze(self) -> CaseState:
-        """The case the draft has become. Its dicts and list go into the case as they
-        are, made read-only, so the draft cannot be changed after."""
-        self.data = MappingProxyType(self.data)  # type: ignore[assignment]
-        self.steps = MappingProxyType(self.steps)  # type: ignore[assignment]
-        self.tasks = tuple(self.tasks)  # type: ignore[assignment]
-        self.activations = MappingProxyType(self.activations)  # type: ignore[assignment]
-        return _made(CaseState, self.__dict__)
+        """The case the draft has become. The draft hands its fields over, its dicts and
+        list made read-only, and is left empty."""
+        values = self.__dict__
+        values["data"] = MappingProxyType(self.data)
+        values["steps"] = MappingProxyType(self.steps)
+        values["tasks"] = tuple(self.tasks)
+        values["activations"] = MappingProxyType(self.activations)
+        self.__dict__ = {}
+        return _made(CaseState, values)
 
     # A case's own lookups: they read only ``tasks``.
     task = CaseState.task
@@ -94,6 +88,19 @@ def copied(mapping: Mapping[str, Any]) -> dict[str, Any]:
         if type(copy) is dict:
             return copy
     return dict(mapping)
+
+
+def _made(cls: type[CaseState] | type[TaskState], values: dict[str, Any]) -> Any:
+    """``cls(**values)`` with ``values`` (every field) as its field dict: matching twenty
+    keyword arguments in ``__init__`` would cost as much again as the rest of the copy."""
+    made = object.__new__(cls)
+    made.__dict__ = values
+    return made
+
+
+def _changed(task: TaskState, changes: Mapping[str, Any]) -> TaskState:
+    """``dataclasses.replace(task, **changes)``, as a copy of its field dict."""
+    return _made(TaskState, {**vars(task), **changes})
 
 
 def evolve(case: CaseState | None, event: Event) -> CaseState:
@@ -123,10 +130,7 @@ def apply(draft: CaseDraft | None, event: Event) -> CaseDraft:
     else:
         frozen = _FROZEN_HANDLERS.get(event.type)
         if frozen is not None:
-            changed = frozen(draft.freeze(), event)
-            version = draft.version
-            draft = CaseDraft.of(changed)
-            draft.version = version
+            draft = CaseDraft.of(frozen(draft.freeze(), event))
     draft.version += 1
     return draft
 
@@ -159,26 +163,6 @@ def _started(event: Event) -> CaseDraft:
 
 
 # -- the usual events, applied in place ----------------------------------------------------
-def _made(cls: type[_State], values: Mapping[str, Any]) -> _State:
-    """``cls(**values)``, setting the slots directly: matching twenty keyword arguments
-    in ``__init__`` costs as much again. ``values`` holds every field."""
-    made = object.__new__(cls)
-    for name in cls.__slots__:
-        setattr(made, name, values[name])
-    return made
-
-
-def _changed(task: TaskState, changes: Mapping[str, Any]) -> TaskState:
-    """``dataclasses.replace(task, **changes)``, setting the slots directly (see
-    :func:`_made`)."""
-    made = object.__new__(TaskState)
-    for name, value in zip(_TASK_FIELDS, _TASK_VALUES(task), strict=True):
-        setattr(made, name, value)
-    for name, value in changes.items():
-        setattr(made, name, value)
-    return made
-
-
 def _task(draft: CaseDraft, task_id: str, **changes: Any) -> None:
     tasks = draft.tasks
     for i, t in enumerate(tasks):
