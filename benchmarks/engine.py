@@ -86,7 +86,9 @@ def run(quick: bool) -> list[dict]:
     return rows + _form_rows(bundle, quick)
 
 
-def interleaved(fns: dict[str, Callable[[], Any]], *, number: int, repeat: int) -> dict[str, float]:
+def interleaved(
+    fns: dict[str, Callable[[], Any]], *, number: int, repeat: int, clock: str | None = None
+) -> dict[str, float]:
     """:func:`per_call` for each of ``fns``, taking turns repeat by repeat.
 
     The machine is shared (CI, other checkouts): load that comes and goes then slows every
@@ -95,7 +97,7 @@ def interleaved(fns: dict[str, Callable[[], Any]], *, number: int, repeat: int) 
     best = dict.fromkeys(fns, float("inf"))
     for _ in range(repeat):
         for name, fn in fns.items():
-            best[name] = min(best[name], per_call(fn, number=number, repeat=1))
+            best[name] = min(best[name], per_call(fn, number=number, repeat=1, clock=clock))
     return best
 
 

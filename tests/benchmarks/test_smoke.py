@@ -18,25 +18,31 @@ REPO = Path(__file__).resolve().parents[2]
 #: The baselines of benchmarks/engine.py, from the `bench` extra.
 BASELINE_PACKAGES = ("SpiffWorkflow", "transitions")
 MISSING = [name for name in BASELINE_PACKAGES if importlib.util.find_spec(name) is None]
-
-
-@pytest.mark.skipif(
+needs_baselines = pytest.mark.skipif(
     bool(MISSING),
     reason=f"benchmark baselines not installed ({', '.join(MISSING)}): pip install -e '.[bench]'",
 )
-def test_quick_run_gives_every_row_a_name_value_baseline_and_ratio(tmp_path):
-    out = tmp_path / "bench.json"
+
+
+def quick_run(out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m benchmarks --quick --json OUT ARGS…``, which must succeed."""
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", "--json", str(out)],
+        [sys.executable, "-m", "benchmarks", "--quick", "--json", str(out), *args],
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=300,  # a blow-up guard, not a timing assertion: the run takes seconds
     )
     assert done.returncode == 0, done.stderr
-    assert "µs/op" in done.stdout
+    return done
+
+
+@needs_baselines
+def test_quick_run_gives_every_row_a_name_value_baseline_and_ratio(tmp_path):
+    out = tmp_path / "bench.json"
+    assert "µs/op" in quick_run(out).stdout
     report = json.loads(out.read_text())
-    assert report["quick"] is True
+    assert (report["quick"], report["clock"]) == (True, "wall")
     rows = report["rows"]
     assert {"definitions", "engine", "rules"} <= {row["module"] for row in rows}
 
@@ -57,3 +63,13 @@ def test_quick_run_gives_every_row_a_name_value_baseline_and_ratio(tmp_path):
                 for other in rows
                 if (other["module"], other["group"]) == (row["module"], row["group"])
             ), f"{row['group']}: '{row['variant']}' is compared with nothing"
+
+
+@needs_baselines
+def test_cpu_clock_is_said_in_the_report_and_times_every_row(tmp_path):
+    out = tmp_path / "bench.json"
+    quick_run(out, "--cpu", "engine")
+    report = json.loads(out.read_text())
+    assert (report["clock"], report["quick"]) == ("cpu", True)
+    assert {row["module"] for row in report["rows"]} == {"engine"}
+    assert all(math.isfinite(row["us"]) and row["us"] > 0 for row in report["rows"])
