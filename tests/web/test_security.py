@@ -133,6 +133,18 @@ async def test_security_headers_on_every_page(client):
     assert "SameSite=lax" in response.headers["set-cookie"]
 
 
+async def test_security_headers_on_errors_too(client):
+    """An exception handler's response skips ``after_request``: error pages, problem
+    details and Litestar's own 404 must carry the headers all the same."""
+    await sign_in(client, "wychan")
+    for url in ("/e/sunshine/cases/no-such-case", "/api/v1/nothing", "/no/such/page"):
+        response = await client.get(url)
+        assert response.status_code == 404, url
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"], url
+        assert response.headers["x-content-type-options"] == "nosniff", url
+        assert response.headers["x-frame-options"] == "DENY", url
+
+
 async def test_labels_from_definitions_are_escaped(client, services):
     await sign_in(client, "wychan")
     page = await client.get("/e/sunshine/start/complaint")

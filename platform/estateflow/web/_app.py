@@ -11,8 +11,10 @@ from __future__ import annotations
 import os
 
 from litestar import Litestar, Request, Response, get
+from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import NotFoundException
 from litestar.static_files import create_static_files_router
+from litestar.types import Message, Scope
 
 from estateflow.errors import (
     DefinitionError,
@@ -108,10 +110,14 @@ def _store_error(request: Request, exc: Exception) -> Response:
     return _error_page(request, 503, N_("Please try again"), f"{exc}. Nothing was lost.")
 
 
-async def _headers(response: Response) -> Response:
-    for key, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(key, value)
-    return response
+async def _headers(message: Message, scope: Scope) -> None:
+    """The security headers on every response, where the handler set none of its own:
+    pages, errors (an exception handler's response skips ``after_request``), files."""
+    if message["type"] == "http.response.start":
+        headers = MutableScopeHeaders.from_message(message)
+        for key, value in SECURITY_HEADERS.items():
+            if key not in headers:
+                headers[key] = value
 
 
 def create_app(services: Services, *, settings: Settings | None = None) -> Litestar:
@@ -131,7 +137,7 @@ def create_app(services: Services, *, settings: Settings | None = None) -> Lites
             DefinitionError: _definition_error,
             StoreError: _store_error,
         },
-        after_request=_headers,
+        before_send=[_headers],
         openapi_config=_api.OPENAPI,
         request_max_body_size=25 * 1024 * 1024,
         debug=os.environ.get("ESTATEFLOW_DEBUG") == "1",
