@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from estateflow.errors import NotFound
 from estateflow.services import Authoring
 from estateflow.store import authoring as rows
 from tests.services.test_services import INTAKE
@@ -306,3 +307,5 @@ async def test_a_scheduled_publish_can_be_cancelled(services, clock, admin):
     clock.advance(hours=2)
     assert await _published(services) == before
     assert (await authoring.overview("sunshine"))["pending"] == []
+    with pytest.raises(NotFound):  # already cancelled (or another estate's): nothing to do
+        await authoring.cancel_schedule("sunshine", pending[0]["id"], actor=actor)

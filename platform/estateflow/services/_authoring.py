@@ -275,6 +275,9 @@ class Authoring:
     async def cancel_schedule(self, estate_id: str, schedule_id: str, *, actor: Actor) -> None:
         self._require(actor)
         async with self.store.unit_of_work(writes=True) as uow:
+            if schedule_id not in {s["id"] for s in await rows.schedules(uow, estate_id)}:
+                # Another estate's id, or one already cancelled: say so, do nothing.
+                raise NotFound(f"no scheduled publish '{schedule_id}' in this estate")
             rows.cancel_schedule(uow, estate_id, schedule_id, self.clock())
 
 
