@@ -24,6 +24,7 @@ from estateflow.errors import DefinitionError, NotAllowed, NotFound, render_all
 from estateflow.services import Authoring, DraftCheck, Services
 from estateflow.web._cases import EXPIRED
 from estateflow.web._common import (
+    ADMIN,
     Member,
     Posted,
     Visit,
@@ -99,7 +100,7 @@ def _diagram(bundle: Bundle, procedure_id: str, lang: str) -> str:
 
 
 # -- overview ---------------------------------------------------------------------------------
-@get("/e/{estate_id:str}/admin")
+@get("/e/{estate_id:str}/admin", opt=ADMIN)
 async def overview(request: Request, estate_id: FromPath[str]) -> Response:
     visit = await _visit(request)
     found = await _admin(request, visit, estate_id)
@@ -133,7 +134,7 @@ async def _overview_page(
 
 
 # -- published sources, diagrams, form previews -----------------------------------------------
-@get("/e/{estate_id:str}/admin/source")
+@get("/e/{estate_id:str}/admin/source", opt=ADMIN)
 async def source(request: Request, estate_id: FromPath[str], path: FromQuery[str]) -> Response:
     visit = await _visit(request)
     found = await _admin(request, visit, estate_id)
@@ -167,7 +168,7 @@ def _annotated(text: str, diagnostics: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
-@get("/e/{estate_id:str}/admin/procedures/{procedure_id:str}")
+@get("/e/{estate_id:str}/admin/procedures/{procedure_id:str}", opt=ADMIN)
 async def diagram(
     request: Request, estate_id: FromPath[str], procedure_id: FromPath[str]
 ) -> Response:
@@ -181,7 +182,7 @@ async def diagram(
     return _finish(request, visit, render(request, "admin/diagram.html", context))
 
 
-@get("/e/{estate_id:str}/admin/forms/{form_id:str}")
+@get("/e/{estate_id:str}/admin/forms/{form_id:str}", opt=ADMIN)
 async def form_preview(
     request: Request, estate_id: FromPath[str], form_id: FromPath[str]
 ) -> Response:
@@ -222,7 +223,7 @@ def _preview(bundle: Bundle, form: FormSpec, env: Any) -> dict[str, Any]:
 
 
 # -- authoring --------------------------------------------------------------------------------
-@get("/e/{estate_id:str}/admin/edit")
+@get("/e/{estate_id:str}/admin/edit", opt=ADMIN)
 async def edit(request: Request, estate_id: FromPath[str], path: FromQuery[str] = "") -> Response:
     visit = await _visit(request)
     found = await _admin(request, visit, estate_id)
@@ -252,7 +253,7 @@ async def _editor(
     return render(request, "admin/edit.html", context)
 
 
-@post("/e/{estate_id:str}/admin/edit")
+@post("/e/{estate_id:str}/admin/edit", opt=ADMIN)
 async def save(request: Request, estate_id: FromPath[str]) -> Response:
     """Save the edit as a draft (upload or textarea), then show what checking found."""
     posted = await _admin_post(request, estate_id)
@@ -288,7 +289,7 @@ async def save(request: Request, estate_id: FromPath[str]) -> Response:
     return posted.finish(Redirect(path=f"/e/{estate_id}/admin/drafts/{draft_id}", status_code=303))
 
 
-@get("/e/{estate_id:str}/admin/drafts/{draft_id:str}")
+@get("/e/{estate_id:str}/admin/drafts/{draft_id:str}", opt=ADMIN)
 async def draft_page(
     request: Request, estate_id: FromPath[str], draft_id: FromPath[str]
 ) -> Response:
@@ -378,7 +379,7 @@ def _effective(value: str, timezone: str) -> datetime | None:
     return moment
 
 
-@post("/e/{estate_id:str}/admin/drafts/{draft_id:str}/publish")
+@post("/e/{estate_id:str}/admin/drafts/{draft_id:str}/publish", opt=ADMIN)
 async def publish(request: Request, estate_id: FromPath[str], draft_id: FromPath[str]) -> Response:
     posted = await _admin_post(request, estate_id)
     if not isinstance(posted, Posted):
@@ -420,7 +421,7 @@ async def _expired_overview(request: Request, posted: Posted, authoring: Authori
     return posted.finish(page)
 
 
-@post("/e/{estate_id:str}/admin/rollback")
+@post("/e/{estate_id:str}/admin/rollback", opt=ADMIN)
 async def rollback(request: Request, estate_id: FromPath[str]) -> Response:
     posted = await _admin_post(request, estate_id)
     if not isinstance(posted, Posted):
@@ -433,7 +434,7 @@ async def rollback(request: Request, estate_id: FromPath[str]) -> Response:
     return posted.finish(Redirect(path=f"/e/{estate_id}/admin", status_code=303))
 
 
-@post("/e/{estate_id:str}/admin/schedules/{schedule_id:str}/cancel")
+@post("/e/{estate_id:str}/admin/schedules/{schedule_id:str}/cancel", opt=ADMIN)
 async def cancel(
     request: Request, estate_id: FromPath[str], schedule_id: FromPath[str]
 ) -> Response:

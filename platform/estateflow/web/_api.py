@@ -6,7 +6,7 @@ with that user's roles, exactly as the pages do: another estate is not found (40
 Errors are problem details (RFC 9457, ``application/problem+json``): 401 without a
 valid token, 403 for a missing scope or role, 404, 409 for a stale version or a closed
 task, 422 for invalid data with the messages per field. The OpenAPI document is served
-at ``/api/schema``.
+at ``/api/schema/openapi.json``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 from litestar import Request, Response, Router, get, post, route
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.params import FromPath, JSONBody
 
 from estateflow.definitions import Bundle
@@ -27,7 +28,7 @@ from estateflow.engine import Actor
 from estateflow.errors import Closed, Conflict, Invalid, NotAllowed, NotFound
 from estateflow.services import CaseView, People, Registers, Services, TaskView
 from estateflow.services._privacy import private_case, private_events
-from estateflow.web._common import _state
+from estateflow.web._common import API_ACT, API_READ, PUBLIC, _state
 
 PROBLEM = "application/problem+json"
 
@@ -169,7 +170,7 @@ async def _caller(request: Request, estate_id: str, scope: str) -> Caller:
 
 
 # -- endpoints --------------------------------------------------------------------------------
-@get("/e/{estate_id:str}/procedures", summary="Procedures the caller may start")
+@get("/e/{estate_id:str}/procedures", summary="Procedures the caller may start", opt=API_READ)
 async def procedures(request: Request, estate_id: FromPath[str]) -> list[dict[str, Any]]:
     caller = await _caller(request, estate_id, "read")
     bundle = caller.bundle
@@ -187,7 +188,7 @@ async def procedures(request: Request, estate_id: FromPath[str]) -> list[dict[st
     ]
 
 
-@post("/e/{estate_id:str}/cases", summary="Start a case", status_code=201)
+@post("/e/{estate_id:str}/cases", summary="Start a case", status_code=201, opt=API_ACT)
 async def start(
     request: Request, estate_id: FromPath[str], data: JSONBody[StartCase]
 ) -> dict[str, Any]:
@@ -202,13 +203,21 @@ async def start(
     return _case(view)
 
 
-@get("/e/{estate_id:str}/tasks", summary="Open tasks for the caller and their role queues")
+@get(
+    "/e/{estate_id:str}/tasks",
+    summary="Open tasks for the caller and their role queues",
+    opt=API_READ,
+)
 async def tasks(request: Request, estate_id: FromPath[str]) -> list[dict[str, Any]]:
     caller = await _caller(request, estate_id, "read")
     return [_task(t) for t in await caller.services.inbox(estate_id, actor=caller.actor)]
 
 
-@get("/e/{estate_id:str}/cases/{case_id:str}", summary="A case with its tasks and events")
+@get(
+    "/e/{estate_id:str}/cases/{case_id:str}",
+    summary="A case with its tasks and events",
+    opt=API_READ,
+)
 async def case(
     request: Request, estate_id: FromPath[str], case_id: FromPath[str]
 ) -> dict[str, Any]:
@@ -223,6 +232,7 @@ async def case(
     "/e/{estate_id:str}/cases/{case_id:str}/tasks/{task_id:str}/act",
     summary="Take an action on a task",
     status_code=200,
+    opt=API_ACT,
 )
 async def act(
     request: Request,
@@ -249,6 +259,7 @@ async def act(
     "/e/{estate_id:str}/cases/{case_id:str}/tasks/{task_id:str}/claim",
     summary="Claim a task from a role queue",
     status_code=200,
+    opt=API_ACT,
 )
 async def claim(
     request: Request, estate_id: FromPath[str], case_id: FromPath[str], task_id: FromPath[str]
@@ -258,7 +269,7 @@ async def claim(
     return _case(view)
 
 
-@get("/e/{estate_id:str}/registers", summary="The registers the estate keeps")
+@get("/e/{estate_id:str}/registers", summary="The registers the estate keeps", opt=API_READ)
 async def registers(request: Request, estate_id: FromPath[str]) -> list[dict[str, Any]]:
     caller = await _caller(request, estate_id, "read")
     return [
@@ -267,7 +278,11 @@ async def registers(request: Request, estate_id: FromPath[str]) -> list[dict[str
     ]
 
 
-@get("/e/{estate_id:str}/registers/{register:str}", summary="A register's rows with history")
+@get(
+    "/e/{estate_id:str}/registers/{register:str}",
+    summary="A register's rows with history",
+    opt=API_READ,
+)
 async def register_rows(
     request: Request, estate_id: FromPath[str], register: FromPath[str]
 ) -> dict[str, Any]:
@@ -296,7 +311,10 @@ async def register_rows(
 
 
 @route(
-    "/{rest:path}", http_method=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False
+    "/{rest:path}",
+    http_method=["GET", "POST", "PUT", "PATCH", "DELETE"],
+    include_in_schema=False,
+    opt=PUBLIC,
 )
 async def nothing_here(rest: FromPath[str]) -> None:
     """Any other path under the API answers 404 as problem details, not an HTML page."""
@@ -353,9 +371,17 @@ router = Router(
         ValidationException: _handle,
     },
     tags=["api"],
+    include_in_schema=True,
 )
 
 ROUTES = [router]
 
-#: The OpenAPI document of the API, served at /api/schema (openapi.json, Swagger, ReDoc).
-OPENAPI = OpenAPIConfig(title="EstateFlow API", version="1", path="/api/schema")
+#: The OpenAPI document of the API, served at /api/schema and /api/schema/openapi.json.
+#: JSON only: Litestar's viewers (Swagger, ReDoc, ...) load scripts from a CDN and run
+#: inline ones, which the site's CSP forbids, so they would show a blank page.
+OPENAPI = OpenAPIConfig(
+    title="EstateFlow API",
+    version="1",
+    render_plugins=[JsonRenderPlugin()],
+    openapi_router=Router(path="/api/schema", route_handlers=[], opt=PUBLIC),
+)

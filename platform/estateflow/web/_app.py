@@ -37,6 +37,7 @@ from estateflow.web import (
     _reports,
 )
 from estateflow.web._common import (
+    PUBLIC,
     SECURITY_HEADERS,
     STATIC,
     Settings,
@@ -60,7 +61,7 @@ FEATURES = (
 )
 
 
-@get("/health")
+@get("/health", opt=PUBLIC)
 async def health(request: Request) -> Response:
     """The database and the worker's heartbeat; 503 when the database is down."""
     services: Services = _state(request).services
@@ -128,7 +129,7 @@ def create_app(services: Services, *, settings: Settings | None = None) -> Lites
         route_handlers=[
             *(route for feature in FEATURES for route in feature.ROUTES),
             health,
-            create_static_files_router(path="/static", directories=[STATIC]),
+            create_static_files_router(path="/static", directories=[STATIC], opt=PUBLIC),
         ],
         exception_handlers={
             NotFound: _not_found,
@@ -139,6 +140,9 @@ def create_app(services: Services, *, settings: Settings | None = None) -> Lites
         },
         before_send=[_headers],
         openapi_config=_api.OPENAPI,
+        # The OpenAPI document describes the JSON API only (its router opts back in):
+        # pages are HTML for browsers, not operations a client should be generated for.
+        include_in_schema=False,
         request_max_body_size=25 * 1024 * 1024,
         debug=os.environ.get("ESTATEFLOW_DEBUG") == "1",
     )

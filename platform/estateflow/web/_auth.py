@@ -11,6 +11,8 @@ from estateflow.services import (
     Sessions,
 )
 from estateflow.web._common import (
+    PUBLIC,
+    SIGNED_IN,
     _base,
     _csrf_ok,
     _finish,
@@ -24,7 +26,7 @@ from estateflow.web._render import render
 
 
 # -- sign in and out ------------------------------------------------------------------------
-@get("/login", name="login")
+@get("/login", name="login", opt=PUBLIC)
 async def login_page(request: Request, next: FromQuery[str] = "/") -> Response:
     visit = await _visit(request)
     visit.lang = browser_locale(request)
@@ -32,7 +34,7 @@ async def login_page(request: Request, next: FromQuery[str] = "/") -> Response:
     return _finish(request, visit, render(request, "login.html", context))
 
 
-@post("/login")
+@post("/login", opt=PUBLIC)
 async def login(request: Request) -> Response:
     visit = await _visit(request)
     visit.lang = browser_locale(request)
@@ -64,7 +66,7 @@ async def login(request: Request) -> Response:
     return _finish(request, visit, Redirect(path=target, status_code=303))
 
 
-@post("/logout")
+@post("/logout", opt=PUBLIC)
 async def logout(request: Request) -> Response:
     visit = await _visit(request)
     form = await request.form()
@@ -74,7 +76,7 @@ async def logout(request: Request) -> Response:
     return _finish(request, visit, Redirect(path="/login", status_code=303))
 
 
-@get("/")
+@get("/", opt=SIGNED_IN)
 async def home(request: Request) -> Response:
     visit = await _visit(request)
     if visit.session.user is None:

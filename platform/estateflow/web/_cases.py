@@ -26,6 +26,8 @@ from estateflow.services import (
     Sessions,
 )
 from estateflow.web._common import (
+    MEMBER,
+    ROLE,
     Member,
     Posted,
     Visit,
@@ -49,7 +51,7 @@ EXPIRED = N_("This form had expired. Nothing was saved: check it and submit agai
 
 
 # -- inbox ------------------------------------------------------------------------------------
-@get("/e/{estate_id:str}/")
+@get("/e/{estate_id:str}/", opt=MEMBER)
 async def inbox(
     request: Request, estate_id: FromPath[str], q: FromQuery[str] = "", show: FromQuery[str] = "all"
 ) -> Response:
@@ -111,7 +113,7 @@ def _haystack(task: Any) -> str:
 
 
 # -- starting a case --------------------------------------------------------------------------
-@get("/e/{estate_id:str}/start")
+@get("/e/{estate_id:str}/start", opt=MEMBER)
 async def start_list(request: Request, estate_id: FromPath[str]) -> Response:
     visit = await _visit(request)
     member = await _member(request, visit, estate_id)
@@ -136,7 +138,7 @@ def _start_form(bundle: Bundle, procedure_id: FromPath[str]) -> tuple[Any, FormS
     return proc, form or FormSpec(id=f"{proc.id}-start")
 
 
-@get("/e/{estate_id:str}/start/{procedure_id:str}")
+@get("/e/{estate_id:str}/start/{procedure_id:str}", opt=ROLE)
 async def start_page(
     request: Request, estate_id: FromPath[str], procedure_id: FromPath[str]
 ) -> Response:
@@ -173,7 +175,7 @@ async def start_page(
     return _finish(request, visit, render(request, "start.html", context))
 
 
-@post("/e/{estate_id:str}/start/{procedure_id:str}")
+@post("/e/{estate_id:str}/start/{procedure_id:str}", opt=ROLE)
 async def start_case(
     request: Request, estate_id: FromPath[str], procedure_id: FromPath[str]
 ) -> Response:
@@ -298,7 +300,7 @@ def _draft_key(visit: Visit, case_id: str, task_id: str) -> str:
     return f"{visit.session.user}/{case_id}/{task_id}"
 
 
-@get("/e/{estate_id:str}/cases/{case_id:str}")
+@get("/e/{estate_id:str}/cases/{case_id:str}", opt=MEMBER)
 async def case_page(request: Request, estate_id: FromPath[str], case_id: FromPath[str]) -> Response:
     visit = await _visit(request)
     member = await _member(request, visit, estate_id)
@@ -309,7 +311,7 @@ async def case_page(request: Request, estate_id: FromPath[str], case_id: FromPat
     return _finish(request, visit, await _case_page(request, visit, member, view))
 
 
-@post("/e/{estate_id:str}/cases/{case_id:str}/tasks/{task_id:str}/act")
+@post("/e/{estate_id:str}/cases/{case_id:str}/tasks/{task_id:str}/act", opt=ROLE)
 async def act(
     request: Request, estate_id: FromPath[str], case_id: FromPath[str], task_id: FromPath[str]
 ) -> Response:
@@ -375,7 +377,7 @@ async def act(
     return posted.finish(Redirect(path=f"/e/{estate_id}/cases/{case_id}", status_code=303))
 
 
-@post("/e/{estate_id:str}/cases/{case_id:str}/tasks/{task_id:str}/claim")
+@post("/e/{estate_id:str}/cases/{case_id:str}/tasks/{task_id:str}/claim", opt=ROLE)
 async def claim(
     request: Request, estate_id: FromPath[str], case_id: FromPath[str], task_id: FromPath[str]
 ) -> Response:
@@ -390,7 +392,7 @@ async def claim(
     return posted.finish(Redirect(path=f"/e/{estate_id}/cases/{case_id}", status_code=303))
 
 
-@post("/e/{estate_id:str}/forms/{form_id:str}/state")
+@post("/e/{estate_id:str}/forms/{form_id:str}/state", opt=MEMBER)
 async def form_state(
     request: Request,
     estate_id: FromPath[str],

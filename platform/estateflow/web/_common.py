@@ -42,6 +42,25 @@ SECURITY_HEADERS = {
 }
 
 
+#: Who may call a route, declared on every handler as ``opt=`` and checked by calling
+#: every route as every kind of caller (tests/web/test_authorization.py), which also
+#: fails on a route that declares none. The handlers enforce it; this names what they do.
+PUBLIC = {"access": "public"}
+"""Anyone, signed in or not."""
+SIGNED_IN = {"access": "signed-in"}
+"""Any signed-in user (no estate in the URL); others are sent to sign in."""
+MEMBER = {"access": "member"}
+"""Any member of the estate in the URL, whatever their roles; a stranger gets 404."""
+ROLE = {"access": "role"}
+"""A member holding the role the definitions ask for (to start, claim or act); 403 else."""
+ADMIN = {"access": "admin"}
+"""A member with the estate's ``admin`` role; other members get 403."""
+API_READ = {"access": "api-read"}
+"""A bearer token of a member of the estate in the URL, with the ``read`` scope."""
+API_ACT = {"access": "api-act"}
+"""A bearer token with the ``act`` scope, of a member holding the role asked for."""
+
+
 def _default_files() -> Path:
     base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     return Path(os.environ.get("ESTATEFLOW_FILES") or base / "estateflow" / "files")

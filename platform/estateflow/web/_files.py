@@ -14,6 +14,7 @@ from estateflow.services import (
     Attachments,
 )
 from estateflow.web._common import (
+    MEMBER,
     _finish,
     _login_redirect,
     _member,
@@ -22,7 +23,7 @@ from estateflow.web._common import (
 )
 
 
-@get("/e/{estate_id:str}/files/{digest:str}")
+@get("/e/{estate_id:str}/files/{digest:str}", opt=MEMBER)
 async def file(request: Request, estate_id: FromPath[str], digest: FromPath[str]) -> Response:
     """An uploaded file, to members of its estate only, never run or sniffed as a page."""
     visit = await _visit(request)

@@ -38,7 +38,7 @@ from litestar import Request, Response, post
 from litestar.response import Redirect
 
 from estateflow.services import LOCALES, People
-from estateflow.web._common import _csrf_ok, _finish, _safe_next, _state, _visit
+from estateflow.web._common import PUBLIC, _csrf_ok, _finish, _safe_next, _state, _visit
 
 HERE = Path(__file__).parent
 CATALOGS = HERE / "locales"
@@ -219,7 +219,7 @@ def update() -> dict[str, list[str]]:
 
 
 # -- the language switcher ------------------------------------------------------------------
-@post("/language")
+@post("/language", opt=PUBLIC)
 async def choose_language(request: Request) -> Response:
     """A plain form: the chosen language for the signed-in user ('' = the estate's)."""
     visit = await _visit(request)

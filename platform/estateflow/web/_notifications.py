@@ -13,6 +13,7 @@ from estateflow.services import (
     Sessions,
 )
 from estateflow.web._common import (
+    MEMBER,
     _base,
     _finish,
     _login_redirect,
@@ -54,7 +55,7 @@ def _rows(items: list[Any], bundle: Bundle, lang: str) -> list[dict[str, Any]]:
     return rows
 
 
-@get("/e/{estate_id:str}/notifications")
+@get("/e/{estate_id:str}/notifications", opt=MEMBER)
 async def notifications(request: Request, estate_id: FromPath[str]) -> Response:
     visit = await _visit(request)
     member = await _member(request, visit, estate_id)

@@ -17,6 +17,7 @@ from estateflow import fields as f
 from estateflow.definitions import Bundle
 from estateflow.services import CaseView, Services
 from estateflow.web._common import (
+    MEMBER,
     _base,
     _finish,
     _login_redirect,
@@ -76,7 +77,7 @@ def steps(bundle: Bundle, view: CaseView, events: list[Any], lang: str) -> list[
     return out
 
 
-@get("/e/{estate_id:str}/cases/{case_id:str}/print")
+@get("/e/{estate_id:str}/cases/{case_id:str}/print", opt=MEMBER)
 async def print_case(
     request: Request, estate_id: FromPath[str], case_id: FromPath[str]
 ) -> Response:

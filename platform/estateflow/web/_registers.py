@@ -11,12 +11,12 @@ from litestar.params import FromPath, FromQuery
 
 from estateflow import fields as f
 from estateflow.services import Registers
-from estateflow.web._common import _base, _finish, _login_redirect, _member, _state, _visit
+from estateflow.web._common import MEMBER, _base, _finish, _login_redirect, _member, _state, _visit
 from estateflow.web._render import render
 from estateflow.web._search import fold
 
 
-@get("/e/{estate_id:str}/registers")
+@get("/e/{estate_id:str}/registers", opt=MEMBER)
 async def register_list(request: Request, estate_id: FromPath[str]) -> Response:
     visit = await _visit(request)
     member = await _member(request, visit, estate_id)
@@ -34,7 +34,7 @@ async def register_list(request: Request, estate_id: FromPath[str]) -> Response:
     return _finish(request, visit, render(request, "registers.html", context))
 
 
-@get("/e/{estate_id:str}/registers/{register:str}")
+@get("/e/{estate_id:str}/registers/{register:str}", opt=MEMBER)
 async def register_page(
     request: Request,
     estate_id: FromPath[str],

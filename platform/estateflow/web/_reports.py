@@ -21,6 +21,7 @@ from estateflow.errors import NotFound
 from estateflow.services._report_files import bar_chart_svg, csv_bytes, xlsx_bytes
 from estateflow.services._reports import BOOKS, Report, Reports
 from estateflow.web._common import (
+    MEMBER,
     _base,
     _finish,
     _login_redirect,
@@ -241,7 +242,7 @@ async def _estates(request: Request, username: str, estate_id: str, scope: str) 
     return await _reports(request).visible_estates(username)
 
 
-@get("/e/{estate_id:str}/reports")
+@get("/e/{estate_id:str}/reports", opt=MEMBER)
 async def reports_page(request: Request, estate_id: FromPath[str]) -> Response:
     visit = await _visit(request)
     member = await _member(request, visit, estate_id)
@@ -292,7 +293,7 @@ def _download(data: bytes, fmt: str, name: str) -> Response:
     )
 
 
-@get("/e/{estate_id:str}/books")
+@get("/e/{estate_id:str}/books", opt=MEMBER)
 async def books_page(request: Request, estate_id: FromPath[str]) -> Response:
     visit = await _visit(request)
     member = await _member(request, visit, estate_id)
@@ -305,7 +306,7 @@ async def books_page(request: Request, estate_id: FromPath[str]) -> Response:
     return _finish(request, visit, render(request, "reports/books.html", context))
 
 
-@get("/e/{estate_id:str}/books/{book:str}")
+@get("/e/{estate_id:str}/books/{book:str}", opt=MEMBER)
 async def book_page(request: Request, estate_id: FromPath[str], book: FromPath[str]) -> Response:
     visit = await _visit(request)
     member = await _member(request, visit, estate_id)
