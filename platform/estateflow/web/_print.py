@@ -69,7 +69,14 @@ def steps(bundle: Bundle, view: CaseView, events: list[Any], lang: str) -> list[
                 if value in (None, "", [], {}):
                     continue
                 if spec.type == "signature":
-                    row["signatures"].append({"label": spec.label, **dict(value)})
+                    # Drawn (an image) or typed (a name): the layout asks for both keys.
+                    row["signatures"].append(
+                        {
+                            "label": spec.label,
+                            "image": value.get("image", ""),
+                            "typed": value.get("typed", ""),
+                        }
+                    )
                     continue
                 text = f.display_value(spec, value, locale=lang, currency=bundle.estate.currency)
                 row["fields"].append({"label": spec.label, "text": text})
