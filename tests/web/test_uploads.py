@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -134,3 +135,74 @@ async def _hash() -> str:
     from tests.web.conftest import PASSWORD
 
     return hash_password(PASSWORD)
+
+
+#: What a browser could run if a file were served as it claims to be.
+ACTIVE = {
+    "page.html": b"<!doctype html><html><script>alert(document.cookie)</script></html>",
+    "drawing.svg": b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><circle/></svg>',
+    "note.txt": b"<script>alert(1)</script>",
+    "data.xml": b'<?xml version="1.0"?><x:script xmlns:x="http://www.w3.org/1999/xhtml">'
+    b"alert(1)</x:script>",
+}
+#: ``filename*`` with only unreserved characters and %XX: no quote, no line break.
+SAFE_DISPOSITION = re.compile(r"^(inline|attachment); filename\*=UTF-8''[A-Za-z0-9%._~-]+$")
+
+
+def _headers_are_safe(response, disposition: str) -> None:
+    assert response.status_code == 200
+    assert SAFE_DISPOSITION.match(response.headers["content-disposition"])
+    assert response.headers["content-disposition"].startswith(f"{disposition};")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["content-security-policy"] == "default-src 'none'; sandbox"
+    assert response.headers["cache-control"].startswith("private")
+
+
+async def test_files_are_served_as_their_content_with_safe_headers(client):
+    """HTML, SVG and XML are sniffed as bytes, never served inline or as what their name
+    says; a PDF downloads; a picture shows inline; the name cannot break the header."""
+    attachments = client.app.state.attachments
+    await sign_in(client, "wychan")
+    for name, data in ACTIVE.items():
+        ref = attachments.save("sunshine", data, name, photo=False)
+        served = await client.get(f"/e/sunshine/files/{ref['sha256']}")
+        _headers_are_safe(served, "attachment")
+        assert served.headers["content-type"] == "application/octet-stream", name
+        assert served.content == data
+    pdf = attachments.save("sunshine", b"%PDF-1.4\n%%EOF\n", "plan.pdf", photo=False)
+    served = await client.get(f"/e/sunshine/files/{pdf['sha256']}")
+    _headers_are_safe(served, "attachment")
+    assert served.headers["content-type"] == "application/pdf"
+    image = io.BytesIO()
+    Image.new("RGB", (20, 10)).save(image, format="PNG")
+    hostile = 'x"; filename=evil.html\r\nSet-Cookie: ef_session=planted; \u202egpj.png'
+    png = attachments.save("sunshine", image.getvalue(), hostile, photo=True)
+    served = await client.get(f"/e/sunshine/files/{png['sha256']}")
+    _headers_are_safe(served, "inline")
+    assert served.headers["content-type"] == "image/png"
+    assert "set-cookie" not in served.headers
+    assert "%22" in served.headers["content-disposition"]  # the quote, encoded
+
+
+async def test_an_uploaded_file_is_checked_for_size_and_kind(client, services):
+    from estateflow.services import UploadRefused
+
+    attachments = client.app.state.attachments
+    with pytest.raises(UploadRefused, match="larger than"):
+        attachments.save(
+            "sunshine", b"%PDF-" + b"0" * 2_000_000, "big.pdf", photo=False, max_size=1_000_000
+        )
+    with pytest.raises(UploadRefused, match="not accepted"):
+        attachments.save(
+            "sunshine", ACTIVE["page.html"], "x.pdf", photo=False, accept=("application/pdf",)
+        )
+    with pytest.raises(UploadRefused, match="empty"):
+        attachments.save("sunshine", b"", "nothing.pdf", photo=False)
+    # Above the body limit the request is refused before any of it is stored.
+    await sign_in(client, "wychan")
+    response = await start_repair(
+        client, {"f.photo": ("huge.jpg", b"\xff\xd8\xff" + b"0" * (26 * 1024 * 1024), "image/jpeg")}
+    )
+    assert response.status_code == 413
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert not [p for p in attachments.root.rglob("*") if p.is_file()]
