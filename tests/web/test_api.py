@@ -186,9 +186,19 @@ async def test_an_unknown_api_path_is_a_problem_not_a_page(client):
 async def test_the_openapi_document_lists_the_api(client):
     response = await client.get("/api/schema/openapi.json")
     assert response.status_code == 200
-    paths = response.json()["paths"]
+    document = response.json()
+    paths = document["paths"]
     assert "/api/v1/e/{estate_id}/cases" in paths
     assert "/api/v1/e/{estate_id}/cases/{case_id}/tasks/{task_id}/act" in paths
+    # The API only: pages are for browsers, not operations to generate a client for.
+    assert all(path.startswith("/api/v1/") for path in paths), sorted(paths)
+    act = paths["/api/v1/e/{estate_id}/cases/{case_id}/tasks/{task_id}/act"]["post"]
+    assert act["security"] == [{"bearer": []}]
+    assert act["responses"]["409"]["content"]["application/problem+json"]
+    case = document["components"]["schemas"]["CaseOut"]
+    assert {"id", "number", "version", "tasks", "actions"} <= set(case["required"])
+    # JSON only: the HTML viewers load scripts from a CDN, which the CSP forbids.
+    assert (await client.get("/api/schema/swagger")).status_code == 404
 
 
 def test_the_cli_makes_a_token_that_is_shown_once(tmp_path, capsys):

@@ -15,12 +15,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from http import HTTPStatus
+from typing import Any, TypedDict
 
 from litestar import Request, Response, Router, get, post, route
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
-from litestar.openapi import OpenAPIConfig
+from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.params import FromPath, JSONBody
 
 from estateflow.definitions import Bundle
@@ -54,6 +56,143 @@ class Act:
     data: dict[str, Any] = field(default_factory=dict)
     version: int | None = None
     """The case version the caller saw; a newer case answers 409."""
+
+
+# -- what answers look like (the OpenAPI document's schemas; the handlers build plain dicts)
+Label = dict[str, str]
+"""Text per language: ``{"en": ..., "zh-Hant": ...}``."""
+
+
+class TaskOut(TypedDict):
+    case_id: str
+    task_id: str
+    case_number: str
+    procedure: str
+    procedure_title: Label
+    step: str
+    step_title: Label
+    role: str | None
+    assignee: str | None
+    status: str
+    unit: str
+    opened_at: str
+    due_at: str | None
+
+
+class ActionOut(TypedDict):
+    task_id: str
+    step: str
+    action: str
+    label: Label
+    form: str | None
+    needs_claim: bool
+
+
+class EventOut(TypedDict):
+    type: str
+    at: str
+    actor: str | None
+    payload: dict[str, Any]
+
+
+class CaseOut(TypedDict):
+    id: str
+    number: str
+    procedure: str
+    title: Label
+    status: str
+    outcome: str | None
+    version: int
+    data: dict[str, Any]
+    tasks: list[TaskOut]
+    actions: list[ActionOut]
+    opened_at: str
+    closed_at: str | None
+    due_at: str | None
+    parent: str | None
+
+
+class CaseWithEvents(CaseOut):
+    events: list[EventOut]
+
+
+class OptionOut(TypedDict):
+    value: str
+    label: Label
+
+
+class FieldOut(TypedDict):
+    id: str
+    type: str
+    label: Label
+    required: bool
+    options: list[OptionOut]
+
+
+class ProcedureOut(TypedDict):
+    id: str
+    title: Label
+    start_form: str | None
+    fields: list[FieldOut]
+
+
+class RegisterOut(TypedDict):
+    id: str
+    title: Label
+    fields: list[str]
+
+
+class RegisterRowOut(TypedDict):
+    id: int
+    unit: str
+    data: dict[str, Any]
+    case_id: str | None
+    case_number: str | None
+    created_at: str
+    removed_at: str | None
+    removed_by: str | None
+
+
+class RegisterRowsOut(TypedDict):
+    id: str
+    title: Label
+    rows: list[RegisterRowOut]
+
+
+class _ProblemBase(TypedDict):
+    type: str
+    title: str
+    status: int
+    detail: str
+
+
+# total=False, not NotRequired: with postponed annotations a TypedDict cannot see it.
+class Problem(_ProblemBase, total=False):
+    """Problem details (RFC 9457); ``errors`` names the fields of invalid data."""
+
+    errors: Any
+
+
+_WHY = {
+    400: "The body is not JSON",
+    401: "No token, or one that is not known",
+    403: "The token lacks the scope, or the user the role",
+    404: "Not there, or not the caller's estate",
+    409: "The case changed since the caller saw it, or the task is closed",
+    422: "Invalid data: the messages per field are in errors",
+}
+
+
+def _problems(*codes: int) -> dict[int, ResponseSpec]:
+    return {
+        code: ResponseSpec(
+            data_container=Problem,
+            description=_WHY[code],
+            media_type=PROBLEM,
+            generate_examples=False,
+        )
+        for code in (400, 401, 403, 404, *codes)
+    }
 
 
 # -- plain JSON -----------------------------------------------------------------------------
@@ -170,8 +309,13 @@ async def _caller(request: Request, estate_id: str, scope: str) -> Caller:
 
 
 # -- endpoints --------------------------------------------------------------------------------
-@get("/e/{estate_id:str}/procedures", summary="Procedures the caller may start", opt=API_READ)
-async def procedures(request: Request, estate_id: FromPath[str]) -> list[dict[str, Any]]:
+@get(
+    "/e/{estate_id:str}/procedures",
+    summary="Procedures the caller may start",
+    opt=API_READ,
+    responses=_problems(),
+)
+async def procedures(request: Request, estate_id: FromPath[str]) -> list[ProcedureOut]:
     caller = await _caller(request, estate_id, "read")
     bundle = caller.bundle
     return [
@@ -188,10 +332,14 @@ async def procedures(request: Request, estate_id: FromPath[str]) -> list[dict[st
     ]
 
 
-@post("/e/{estate_id:str}/cases", summary="Start a case", status_code=201, opt=API_ACT)
-async def start(
-    request: Request, estate_id: FromPath[str], data: JSONBody[StartCase]
-) -> dict[str, Any]:
+@post(
+    "/e/{estate_id:str}/cases",
+    summary="Start a case",
+    status_code=201,
+    opt=API_ACT,
+    responses=_problems(422),
+)
+async def start(request: Request, estate_id: FromPath[str], data: JSONBody[StartCase]) -> CaseOut:
     caller = await _caller(request, estate_id, "act")
     bundle = caller.bundle
     proc = bundle.procedures.get(data.procedure)
@@ -207,8 +355,9 @@ async def start(
     "/e/{estate_id:str}/tasks",
     summary="Open tasks for the caller and their role queues",
     opt=API_READ,
+    responses=_problems(),
 )
-async def tasks(request: Request, estate_id: FromPath[str]) -> list[dict[str, Any]]:
+async def tasks(request: Request, estate_id: FromPath[str]) -> list[TaskOut]:
     caller = await _caller(request, estate_id, "read")
     return [_task(t) for t in await caller.services.inbox(estate_id, actor=caller.actor)]
 
@@ -217,10 +366,11 @@ async def tasks(request: Request, estate_id: FromPath[str]) -> list[dict[str, An
     "/e/{estate_id:str}/cases/{case_id:str}",
     summary="A case with its tasks and events",
     opt=API_READ,
+    responses=_problems(),
 )
 async def case(
     request: Request, estate_id: FromPath[str], case_id: FromPath[str]
-) -> dict[str, Any]:
+) -> CaseWithEvents:
     caller = await _caller(request, estate_id, "read")
     # Id numbers masked unless the caller's role may see them (services/_privacy.py).
     view = await private_case(caller.services, estate_id, case_id, actor=caller.actor)
@@ -233,6 +383,7 @@ async def case(
     summary="Take an action on a task",
     status_code=200,
     opt=API_ACT,
+    responses=_problems(409, 422),
 )
 async def act(
     request: Request,
@@ -240,7 +391,7 @@ async def act(
     case_id: FromPath[str],
     task_id: FromPath[str],
     data: JSONBody[Act],
-) -> dict[str, Any]:
+) -> CaseOut:
     caller = await _caller(request, estate_id, "act")
     await caller.services.get_case(estate_id, case_id, actor=caller.actor)  # 404 first
     view = await caller.services.take_action(
@@ -260,17 +411,23 @@ async def act(
     summary="Claim a task from a role queue",
     status_code=200,
     opt=API_ACT,
+    responses=_problems(409),
 )
 async def claim(
     request: Request, estate_id: FromPath[str], case_id: FromPath[str], task_id: FromPath[str]
-) -> dict[str, Any]:
+) -> CaseOut:
     caller = await _caller(request, estate_id, "act")
     view = await caller.services.claim_task(estate_id, case_id, task_id, actor=caller.actor)
     return _case(view)
 
 
-@get("/e/{estate_id:str}/registers", summary="The registers the estate keeps", opt=API_READ)
-async def registers(request: Request, estate_id: FromPath[str]) -> list[dict[str, Any]]:
+@get(
+    "/e/{estate_id:str}/registers",
+    summary="The registers the estate keeps",
+    opt=API_READ,
+    responses=_problems(),
+)
+async def registers(request: Request, estate_id: FromPath[str]) -> list[RegisterOut]:
     caller = await _caller(request, estate_id, "read")
     return [
         plain({"id": r.id, "title": r.title, "fields": list(r.fields)})
@@ -282,10 +439,11 @@ async def registers(request: Request, estate_id: FromPath[str]) -> list[dict[str
     "/e/{estate_id:str}/registers/{register:str}",
     summary="A register's rows with history",
     opt=API_READ,
+    responses=_problems(),
 )
 async def register_rows(
     request: Request, estate_id: FromPath[str], register: FromPath[str]
-) -> dict[str, Any]:
+) -> RegisterRowsOut:
     caller = await _caller(request, estate_id, "read")
     keeper: Registers = _state(request).registers
     page = await keeper.read(caller.bundle, register)
@@ -322,9 +480,15 @@ async def nothing_here(rest: FromPath[str]) -> None:
 
 
 # -- problem details -----------------------------------------------------------------------------
-def problem(status: int, title: str, detail: str = "", **extra: Any) -> Response:
+def problem(
+    status: int,
+    title: str,
+    detail: str = "",
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> Response:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {**(headers or {}), **({"WWW-Authenticate": "Bearer"} if status == 401 else {})}
     return Response(content=body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
@@ -341,8 +505,9 @@ def _handle(request: Request, exc: Exception) -> Response:
         return problem(422, "Invalid data", "correct the fields named in errors", errors=exc.errors)
     if isinstance(exc, ValidationException):
         return problem(422, "Invalid request", str(exc.detail), errors=plain(exc.extra or []))
-    if isinstance(exc, HTTPException):
-        return problem(exc.status_code, str(exc.detail))
+    if isinstance(exc, HTTPException):  # malformed JSON (400), a method not served (405)
+        title = HTTPStatus(exc.status_code).phrase
+        return problem(exc.status_code, title, str(exc.detail), headers=exc.headers)
     raise exc
 
 
@@ -369,9 +534,11 @@ router = Router(
         Closed: _handle,
         Invalid: _handle,
         ValidationException: _handle,
+        HTTPException: _handle,
     },
     tags=["api"],
     include_in_schema=True,
+    security=[{"bearer": []}],
 )
 
 ROUTES = [router]
@@ -383,5 +550,8 @@ OPENAPI = OpenAPIConfig(
     title="EstateFlow API",
     version="1",
     render_plugins=[JsonRenderPlugin()],
+    components=Components(
+        security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}
+    ),
     openapi_router=Router(path="/api/schema", route_handlers=[], opt=PUBLIC),
 )

@@ -12,7 +12,7 @@ import os
 
 from litestar import Litestar, Request, Response, get
 from litestar.datastructures import MutableScopeHeaders
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import MethodNotAllowedException, NotFoundException
 from litestar.static_files import create_static_files_router
 from litestar.types import Message, Scope
 
@@ -107,6 +107,15 @@ def _definition_error(request: Request, exc: DefinitionError) -> Response:
     )
 
 
+def _method_not_allowed(request: Request, exc: MethodNotAllowedException) -> Response:
+    """Raised before any router's handlers run: the API still answers problem details."""
+    if request.url.path.startswith("/api/"):
+        return _api.problem(405, "Method Not Allowed", str(exc.detail), headers=exc.headers)
+    response = _error_page(request, 405, N_("Not allowed"), str(exc.detail))
+    response.headers.update(exc.headers or {})
+    return response
+
+
 def _store_error(request: Request, exc: Exception) -> Response:
     return _error_page(request, 503, N_("Please try again"), f"{exc}. Nothing was lost.")
 
@@ -135,6 +144,7 @@ def create_app(services: Services, *, settings: Settings | None = None) -> Lites
             NotFound: _not_found,
             NotFoundException: _not_found,
             NotAllowed: _not_allowed,
+            MethodNotAllowedException: _method_not_allowed,
             DefinitionError: _definition_error,
             StoreError: _store_error,
         },
