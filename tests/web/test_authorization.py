@@ -11,7 +11,9 @@ PostgreSQL) seeded with two estates. Besides the status, each call checks that a
 caller changed nothing in the database and saw none of the other estate's data, that a
 GET changed nothing, that the right caller's action took effect, that the user of the
 other estate gets 404 also through their own estate's URL with this estate's ids, and
-that every page carries the security headers and no inline script or event handler.
+that every page carries the security headers and no inline script or event handler,
+and that every form POST without its CSRF token, or with another session's, changes
+nothing.
 """
 
 from __future__ import annotations
@@ -524,8 +526,11 @@ class Seen:
     headers: Any
 
 
-async def _send(world: World, method: str, call: Call, who: str | None, ids: dict) -> Seen:
-    """``who``: None for nobody, a username (pages) or ``user:scopes`` (API token)."""
+async def _send(
+    world: World, method: str, call: Call, who: str | None, ids: dict, csrf: str | None = None
+) -> Seen:
+    """``who``: None for nobody, a username (pages) or ``user:scopes`` (API token);
+    ``csrf``: send this token instead of the session's own."""
     url = _fill(call.url, ids)
     api = url.startswith("/api/v1/")
     headers: dict[str, str] = {}
@@ -537,11 +542,11 @@ async def _send(world: World, method: str, call: Call, who: str | None, ids: dic
         kwargs["json"] = _fill(dict(call.json), ids)
     if api or not call.fresh or who is None:
         client = world.clients[ANONYMOUS if api else who or ANONYMOUS]
-        csrf = world.csrf[ANONYMOUS if api else who or ANONYMOUS]
-        return _seen(method, await _request(client, csrf, method, url, call, ids, kwargs))
+        token = world.csrf[ANONYMOUS if api else who or ANONYMOUS] if csrf is None else csrf
+        return _seen(method, await _request(client, token, method, url, call, ids, kwargs))
     async with _http(world.app) as client:  # it signs out: not a shared client
-        csrf = await _sign_in(client, who)
-        return _seen(method, await _request(client, csrf, method, url, call, ids, kwargs))
+        token = await _sign_in(client, who) if csrf is None else csrf
+        return _seen(method, await _request(client, token, method, url, call, ids, kwargs))
 
 
 async def _request(client, csrf, method, url, call, ids, kwargs) -> Any:
@@ -639,6 +644,8 @@ async def _matrix(world: World, route: str) -> None:
     if call.cross:
         callers.append((OTHER, outsider, {**ids, "e": "tower"}))
     callers.append((RIGHT, call.right, ids))
+    if method == "POST" and not api:
+        await _forged(world, route, call, ids)
     for kind, who, where in callers:
         label = f"{route} as {kind} ({who}) at {_fill(call.url, where)}"
         before = await fingerprint(world)
@@ -656,3 +663,15 @@ async def _matrix(world: World, route: str) -> None:
             assert before == after, f"{label}: a GET changed the database"
         elif kind == RIGHT and call.changes:
             assert before != after, f"{label}: answered {seen.status} but nothing changed"
+
+
+async def _forged(world: World, route: str, call: Call, ids: dict) -> None:
+    """The right caller's own form, without its CSRF token or with another session's
+    (a pair from a browser the attacker controls): nothing may change."""
+    theirs = world.csrf[OUTSIDER]
+    for token in ("", "forged", theirs):
+        before = await fingerprint(world)
+        seen = await _send(world, "POST", call, call.right, ids, csrf=token)
+        after = await fingerprint(world)
+        assert before == after, f"{route} with CSRF token {token!r}: the database changed"
+        assert seen.status < 500, f"{route} with CSRF token {token!r}: {seen.status}"
