@@ -83,7 +83,7 @@ async def test_repeated_wrong_passwords_lock_the_username_for_every_process(serv
 
 async def test_open_redirect_after_sign_in_is_refused(client):
     page = await client.get("/login")
-    for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
+    for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example", "/\t/evil"):
         response = await client.post(
             "/login",
             data={
@@ -96,6 +96,27 @@ async def test_open_redirect_after_sign_in_is_refused(client):
         )
         assert response.headers["location"] == "/"
         page = await client.get("/login")
+
+
+async def test_no_redirect_leaves_the_site_or_breaks_its_header(client):
+    """Browsers drop tabs and line breaks from a URL: '/\t/evil' is '//evil' to them."""
+    await sign_in(client, "kflee")
+    for target in ("/\t/evil.example", "/\n/evil.example", "//evil.example", "/\\evil"):
+        page = await client.get("/login")
+        response = await client.post(
+            "/language",
+            data={"locale": "", "next": target, "csrf": csrf_of(page.text)},
+            follow_redirects=False,
+        )
+        assert response.headers["location"] == "/", target
+    page = await client.get("/login")
+    response = await client.post(
+        "/language",
+        data={"locale": "", "next": "/x\r\nSet-Cookie: planted=1", "csrf": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    assert "\n" not in response.headers["location"]
+    assert "planted" not in response.headers.get("set-cookie", "")
 
 
 async def test_a_member_of_one_estate_cannot_see_another_estates_case(services, client):
