@@ -12,6 +12,7 @@ import os
 import sqlite3
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,13 @@ def sqlite_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def pg_dsn() -> Iterator[str]:
     """The DSN of a fresh PostgreSQL database, dropped after the test."""
+    with fresh_pg_database() as dsn:
+        yield dsn
+
+
+@contextmanager
+def fresh_pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database, dropped on exit (also for wider-scoped fixtures)."""
     admin = pg_admin_dsn()
     try:
         name, dsn = create_pg_database(admin)

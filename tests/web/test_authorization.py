@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import re
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
@@ -37,13 +36,9 @@ from estateflow.services._bundles import bundle_hash
 from estateflow.store import authoring as rows
 from estateflow.store import open_store
 from estateflow.web import Settings, create_app
-from tests.conftest import (
-    REPO,
-    create_pg_database,
-    drop_pg_database,
-    pg_admin_dsn,
-)
+from tests.conftest import REPO, fresh_pg_database
 from tests.services.conftest import SUNSHINE, FakeClock
+from tests.services.test_services import INTAKE as BASE_INTAKE
 from tests.web._html import script_problems
 from tests.web.conftest import INTAKE_FORM, PASSWORD, csrf_of
 
@@ -54,16 +49,7 @@ TOWER = REPO / "examples" / "tower"
 MARKER = "MARKER-sunshine-only-7f3a"
 OVERLAY = "examples/sunshine/procedures/complaint.yaml"
 GOOD = "extends: complaint\ntitle: {zh-Hans: 投诉, zh-Hant: 投訴, en: Complaints (edited)}\n"
-INTAKE = {
-    "unit": "T1-12A",
-    "complainant": "陳國棟",
-    "relation": "owner",
-    "phone": "+852 9123 4567",
-    "channel": "phone",
-    "received_at": "2026-09-24T10:00",
-    "severity": "major",
-    "summary": f"走廊燈壞了三天 {MARKER}",
-}
+INTAKE = {**BASE_INTAKE, "summary": f"走廊燈壞了三天 {MARKER}"}
 #: Members of sunshine and their roles; ``tess`` is in the tower estate only, with
 #: every role there (admin too), so that only the estate can be why she is refused.
 SUNSHINE_PEOPLE = {
@@ -328,19 +314,8 @@ async def world(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def pg_url():
-    """A fresh PostgreSQL database for this module (as tests/conftest.py's pg_dsn)."""
-    admin = pg_admin_dsn()
-    try:
-        name, dsn = create_pg_database(admin)
-    except Exception as exc:  # any failure to reach the server: fail in CI, else skip
-        reason = f"PostgreSQL not reachable at {admin!r}: {exc}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    try:
+    with fresh_pg_database() as dsn:
         yield dsn
-    finally:
-        drop_pg_database(admin, name)
 
 
 @pytest.fixture(scope="module")
