@@ -177,6 +177,24 @@ async def test_scopes_conflicts_and_invalid_data_are_problem_details(client, ser
     assert stale.status_code == 409, stale.text
 
 
+async def test_a_body_that_is_not_json_and_a_wrong_method_are_problems_too(client, tokens):
+    broken = await client.post(
+        f"{API}/cases",
+        content=b'{"procedure": "complaint", ',
+        headers={**bearer(tokens["wychan"]), "Content-Type": "application/json"},
+    )
+    assert broken.status_code == 400
+    assert broken.headers["content-type"].startswith("application/problem+json")
+    assert broken.json()["status"] == 400
+    wrong = await client.patch(f"{API}/cases", headers=bearer(tokens["wychan"]))
+    assert wrong.status_code == 405
+    assert wrong.headers["content-type"].startswith("application/problem+json")
+    assert "POST" in wrong.headers["allow"]
+    page = await client.put("/login")
+    assert page.status_code == 405 and page.headers["content-type"].startswith("text/html")
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+
+
 async def test_an_unknown_api_path_is_a_problem_not_a_page(client):
     response = await client.get("/api/v1/nothing/here")
     assert response.status_code == 404
