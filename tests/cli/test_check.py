@@ -75,3 +75,13 @@ def test_no_command_prints_help_and_exits_2(tmp_path):
     done = run(cwd=tmp_path)
     assert done.returncode == 2
     assert "check" in done.stdout
+
+
+def test_a_file_is_named_relative_inside_the_working_folder_and_whole_outside(tmp_path):
+    inside, outside = tmp_path / "work", tmp_path / "elsewhere"
+    write(inside, "forms/bad.yaml", "id: bad\nfields: {}\ncolour: blue\n")
+    write(outside, "forms/bad.yaml", "id: bad\nfields: {}\ncolour: blue\n")
+    near = run("check", "forms", cwd=inside)
+    assert near.stdout.startswith("forms/bad.yaml:3:1: unknown-key"), near.stdout
+    far = run("check", str(outside / "forms"), cwd=inside)
+    assert far.stdout.startswith(f"{outside / 'forms' / 'bad.yaml'}:3:1: unknown-key"), far.stdout

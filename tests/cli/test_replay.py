@@ -310,7 +310,10 @@ def test_mistakes_are_messages_with_exit_2(database, tmp_path, capsys):
     assert code == 2 and "--since expects a date" in err
 
 
-def test_an_unknown_procedure_or_a_broken_estate_stop_before_the_database(tmp_path, capsys):
+def test_an_unknown_procedure_or_a_broken_estate_stop_before_the_database(
+    tmp_path, capsys, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)  # paths inside the working folder are shown relative
     db = f"sqlite:///{tmp_path / 'none.sqlite3'}"
     code = main(["simulate", "complant", "--replay", "--estate", str(SUNSHINE), "--db", db])
     _, err = capsys.readouterr()
@@ -323,7 +326,8 @@ def test_an_unknown_procedure_or_a_broken_estate_stop_before_the_database(tmp_pa
     code = main(["simulate", "complaint", "--replay", "--estate", str(folder), "--db", db])
     _, err = capsys.readouterr()
     assert code == 2
-    assert f"{estate}:" in err and "colour: blue" in err, err  # located, with its line
+    located = f"{estate.relative_to(tmp_path)}:"
+    assert err.startswith(located) and "colour: blue" in err, err  # located, with its line
     assert not (tmp_path / "none.sqlite3").exists()
 
 

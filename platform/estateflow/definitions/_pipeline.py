@@ -89,8 +89,12 @@ class _Run:
                 self.result.diagnostics.append(d)
 
     def display(self, path: Path) -> str:
+        """``path`` as the author knows it: relative inside the working folder, whole
+        outside it (``../../../tmp/x.yaml`` helps nobody)."""
+        if not path.is_absolute():
+            return str(path)
         try:
-            return os.path.relpath(path, self.cwd) if path.is_absolute() else str(path)
+            return str(path.relative_to(self.cwd))
         except ValueError:
             return str(path)
 
