@@ -6,7 +6,7 @@ import sqlite3
 import tarfile
 
 from estateflow.cli._ops import _upgrade_async
-from estateflow.store import SCHEMA_VERSION
+from estateflow.store import SCHEMA_VERSION, migrations
 from tests.ops.conftest import FakeClock, cli, seed, who, with_services
 from tests.scenarios.conftest import THU_0924_1000
 from tests.services.test_services import INTAKE
@@ -83,15 +83,17 @@ def test_upgrade_backs_up_then_migrates(tmp_path):
     url, files, _ = _installation(tmp_path)
 
     async def step(tx):
-        """Version 2: a test step."""
+        """The version after this code's: a test step."""
         await tx.execute('CREATE TABLE "upgraded" ("x" INTEGER)')
 
     backup = tmp_path / "before.tar"
     args = argparse.Namespace(backup_to=str(backup), no_backup=False, files=str(files), db=url)
-    assert asyncio.run(_upgrade_async(args, url, steps=(step,))) == 0
+    steps = (*migrations.MIGRATIONS, step)
+    assert asyncio.run(_upgrade_async(args, url, steps=steps)) == 0
     assert backup.exists()
     with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
-        assert conn.execute('SELECT max("version") FROM "schema_version"').fetchone()[0] == 2
+        version = conn.execute('SELECT max("version") FROM "schema_version"').fetchone()[0]
+        assert version == SCHEMA_VERSION + 1
         conn.execute('SELECT * FROM "upgraded"')
 
 

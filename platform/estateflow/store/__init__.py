@@ -13,6 +13,7 @@ from estateflow.store._db import StoreError
 from estateflow.store._schema import SCHEMA_VERSION, create_schema, ddl
 from estateflow.store._store import (
     GENESIS,
+    NO_DEADLINE,
     TOMBSTONE,
     CaseRow,
     EventRow,
@@ -25,6 +26,7 @@ from estateflow.store._store import (
 
 __all__ = (
     "GENESIS",
+    "NO_DEADLINE",
     "SCHEMA_VERSION",
     "TOMBSTONE",
     "CaseRow",

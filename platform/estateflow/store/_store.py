@@ -22,6 +22,8 @@ from estateflow.store._schema import create_schema
 
 GENESIS = "0" * 64
 TOMBSTONE = {"erased": True}
+#: The ``due_order`` of a task without a deadline: after every real one.
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 def _dt(value: Any) -> datetime | None:
@@ -229,7 +231,26 @@ class UnitOfWork:
                 *row,
             )
         self.tx.defer('DELETE FROM "tasks" WHERE "case_id" = $1', case_id)
+        self.tx.defer('DELETE FROM "task_holders" WHERE "case_id" = $1', case_id)
         for task in tasks:
+            if task["status"] == "open":
+                assignee = task.get("assignee")
+                holders = (
+                    [f"user:{assignee}"]
+                    if assignee
+                    else [f"role:{role}" for role in task.get("roles", ())]
+                )
+                for holder in holders:
+                    self.tx.defer(
+                        'INSERT INTO "task_holders" ("estate_id", "case_id", "task_id", '
+                        '"holder", "due_order", "opened_at") VALUES ($1, $2, $3, $4, $5, $6)',
+                        estate_id,
+                        case_id,
+                        task["id"],
+                        holder,
+                        task.get("due_at") or NO_DEADLINE,
+                        task["opened_at"],
+                    )
             self.tx.defer(
                 'INSERT INTO "tasks" ("estate_id", "case_id", "task_id", "step", "role", '
                 '"assignee", "status", "opened_at", "due_at", "warn_at", "roles") '
@@ -321,20 +342,27 @@ class UnitOfWork:
     async def open_tasks(
         self, estate_id: str, *, roles: Iterable[str], username: str, limit: int = 200
     ) -> list[Row]:
-        roles = sorted(roles)
-        # Roles are stored as ",a,b,": one LIKE per role of the user finds their queues.
-        likes = " OR ".join(f't."roles" LIKE ${i + 3}' for i in range(len(roles))) or "false"
+        """The first ``limit`` open tasks ``username`` holds or may claim with ``roles``,
+        soonest deadline first (none last). Each holder's queue is read by the index
+        ``task_holders_inbox`` only as far as ``limit``, so the cost does not grow with
+        the open tasks of the estate."""
+        limit = int(limit)
+        holders = [f"user:{username}", *(f"role:{role}" for role in sorted(roles))]
+        queues = " UNION ".join(
+            f'SELECT * FROM (SELECT "case_id", "task_id", "due_order", "opened_at" '
+            f'FROM "task_holders" WHERE "estate_id" = $1 AND "holder" = ${i + 2} '
+            f'ORDER BY "due_order", "opened_at" LIMIT {limit}) AS q{i}'
+            for i in range(len(holders))
+        )
         return await self.tx.fetch(
             'SELECT t."case_id", t."task_id", t."step", t."role", t."assignee", t."status", '
             't."opened_at", t."due_at", t."warn_at", c."number", c."procedure", c."unit" '
-            'FROM "tasks" t JOIN "cases" c ON c."id" = t."case_id" '
-            'WHERE t."estate_id" = $1 AND t."status" = \'open\' AND '
-            f'(t."assignee" = $2 OR (t."assignee" IS NULL AND ({likes}))) '
-            'ORDER BY t."due_at" IS NULL, t."due_at", t."opened_at" '
-            f"LIMIT {int(limit)}",
+            f"FROM ({queues}) AS h "
+            'JOIN "tasks" t ON t."case_id" = h."case_id" AND t."task_id" = h."task_id" '
+            'JOIN "cases" c ON c."id" = t."case_id" '
+            f'ORDER BY h."due_order", h."opened_at" LIMIT {limit}',
             estate_id,
-            username,
-            *[f"%,{role},%" for role in roles],
+            *holders,
         )
 
     # -- registers -------------------------------------------------------------------

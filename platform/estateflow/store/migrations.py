@@ -9,8 +9,9 @@ not hand-written calls from one step to the next, is what keeps a step from bein
 skipped.
 
 SQLite cannot ``ALTER COLUMN``: a step that changes a column there rebuilds the table
-(create the new one, copy, drop, rename). New tables need no step: ``create_schema``
-creates any missing table.
+(create the new one, copy, drop, rename). A table new in this code is created before
+the steps run (as the tables declare it, without the extra indexes, which come after),
+so a step only fills it.
 """
 
 from __future__ import annotations
@@ -19,26 +20,42 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 from estateflow.store._db import Database, StoreError, Tx
+from estateflow.store._schema import ddl, schema_version
+from estateflow.store._store import NO_DEADLINE
 
 Step = Callable[[Tx], Awaitable[None]]
 
-#: Version 1 is the first released schema; nothing has changed since.
-MIGRATIONS: tuple[Step, ...] = ()
 
-
-async def schema_version(db: Database) -> int | None:
-    """The database's schema version; None for an empty database."""
-    async with db.transaction(write=False) as tx:
-        if db.kind == "sqlite":
-            exists = await tx.fetchval(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+async def _fill_task_holders(tx: Tx) -> None:
+    """Version 2: inboxes find open tasks through ``task_holders`` (the assignee, or
+    each role that may act on an unassigned task) instead of a LIKE over the roles of
+    every open task of the estate; filled here from ``tasks``, one statement per
+    distinct roles list (a handful), so it stays quick at 100,000 open tasks."""
+    columns = (
+        'INSERT INTO "task_holders" ("estate_id", "case_id", "task_id", "holder", '
+        '"due_order", "opened_at") SELECT "estate_id", "case_id", "task_id", '
+    )
+    await tx.execute(
+        columns + '\'user:\' || "assignee", COALESCE("due_at", $1), "opened_at" '
+        'FROM "tasks" WHERE "status" = \'open\' AND "assignee" IS NOT NULL',
+        NO_DEADLINE,
+    )
+    for row in await tx.fetch(
+        'SELECT DISTINCT "roles" FROM "tasks" WHERE "status" = \'open\' AND "assignee" IS NULL'
+    ):
+        for role in filter(None, (row["roles"] or "").split(",")):
+            await tx.execute(
+                columns
+                + 'CAST($1 AS VARCHAR(200)), COALESCE("due_at", $2), "opened_at" FROM "tasks" '
+                'WHERE "status" = \'open\' AND "assignee" IS NULL AND "roles" = $3',
+                f"role:{role}",
+                NO_DEADLINE,
+                row["roles"],
             )
-        else:
-            exists = await tx.fetchval("SELECT to_regclass('schema_version') IS NOT NULL")
-        if not exists:
-            return None
-        found = await tx.fetchval('SELECT max("version") FROM "schema_version"')
-        return int(found) if found is not None else None
+
+
+#: Version 1 is the first released schema.
+MIGRATIONS: tuple[Step, ...] = (_fill_task_holders,)
 
 
 def pending(found: int | None, steps: Sequence[Step] = MIGRATIONS) -> list[tuple[int, Step]]:
@@ -61,7 +78,10 @@ def pending(found: int | None, steps: Sequence[Step] = MIGRATIONS) -> list[tuple
 async def upgrade(db: Database, steps: Sequence[Step] = MIGRATIONS) -> list[int]:
     """Apply every pending step in order; returns the versions reached."""
     reached = []
-    for version, step in pending(await schema_version(db), steps):
+    todo = pending(await schema_version(db), steps)
+    if todo:
+        await db.execute_script(ddl(db.kind, indexes=False))
+    for version, step in todo:
         async with db.transaction(write=True) as tx:
             await step(tx)
             tx.defer(

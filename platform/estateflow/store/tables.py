@@ -110,6 +110,22 @@ class Task(Table, tablename="tasks", db=_SCHEMA_ENGINE):
     warn_at = Timestamptz(null=True, default=None)
 
 
+class TaskHolder(Table, tablename="task_holders", db=_SCHEMA_ENGINE):
+    """Who may pick up each open task, for inboxes: its assignee (``user:NAME``) or, while
+    it is unassigned, each role that may act on it (``role:NAME``). Rewritten with the
+    case's tasks. An inbox reads the first rows of each of its holders by the index
+    ``task_holders_inbox`` instead of testing the roles of every open task of the estate."""
+
+    estate_id = Varchar(length=64)
+    case_id = Varchar(length=40)
+    task_id = Varchar(length=80)
+    holder = Varchar(length=200)
+    due_order = Timestamptz()
+    """The task's deadline, or ``store.NO_DEADLINE`` when it has none, so that tasks
+    without one sort last on both databases (SQLite puts NULL first, PostgreSQL last)."""
+    opened_at = Timestamptz()
+
+
 class Event(Table, tablename="events", db=_SCHEMA_ENGINE):
     """Append-only log. ``digest`` covers the payload; ``hash`` chains the digests, so an
     erased payload (a tombstone) leaves the chain verifiable."""
@@ -261,6 +277,7 @@ TABLES: tuple[type[Table], ...] = (
     Counter,
     Case,
     Task,
+    TaskHolder,
     Event,
     RegisterRow,
     Outbox,
