@@ -253,3 +253,50 @@ def test_percent_and_nearest_rank():
     assert nearest_rank(values, 50) == 103
     assert nearest_rank(values, 90) == 145
     assert nearest_rank(values, 20) == 5
+
+
+async def test_monthly_summaries_give_what_reading_every_case_gives(seeded):
+    """A whole month's closed cases come from a summary kept in the database; what is
+    still open or closed since is read. The figures stay those of a full read (a period
+    that is not whole months) as cases close, and after a closed case is erased."""
+    from estateflow.services._privacy import erase_case
+    from tests.reports.conftest import _act
+
+    services, clock, ids = seeded.services, seeded.clock, seeded.ids
+    reports = Reports(services, page_size=2)
+    # The same cases, read one by one: the period starts a minute into the month.
+    every_case = {"since": hk(1, 0, 1), "until": hk(1, 0, month=10)}
+
+    async def kept() -> int:
+        async with services.store.unit_of_work(writes=False) as uow:
+            return await uow.tx.fetchval('SELECT count(*) FROM "report_summaries"')
+
+    first = await reports.report([ESTATE], **SEPTEMBER)
+    assert await kept() == 1
+    assert first == await reports.report([ESTATE], **every_case)
+
+    # The general complaint is called back and closed after the summary was made.
+    clock.now = hk(30, 14, 0)
+    await _act(
+        services,
+        ids["c2"],
+        "callback",
+        "record",
+        {
+            "called_at": "2026-09-30T14:00",
+            "method": "phone",
+            "satisfied": "on",
+            "signature": {"typed": "陳國棟"},
+        },
+        "smcheung",
+    )
+    later = await reports.report([ESTATE], **SEPTEMBER)
+    assert later == await reports.report([ESTATE], **every_case)
+    assert later.kpi("complaint_reply").numerator == first.kpi("complaint_reply").numerator + 1
+
+    # Erasing a closed case drops the estate's summaries: its severity no longer counts.
+    await erase_case(services, ESTATE, ids["c1"], by="ymho", reason="the owner asked")
+    assert await kept() == 0
+    erased = await reports.report([ESTATE], **SEPTEMBER)
+    assert erased == await reports.report([ESTATE], **every_case)
+    assert erased.severity == {"general": 1, "unknown": 1}

@@ -12,9 +12,9 @@ The figures are plain data (:class:`Report`); pages, CSV, XLSX and SVG are made 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,7 +24,18 @@ from estateflow.calendar import Calendar, Pause
 from estateflow.definitions import Bundle
 from estateflow.engine import CaseState, TaskState
 from estateflow.errors import NotFound
-from estateflow.store._reports import ReportCase, report_cases
+from estateflow.store._reports import (
+    ReportCase,
+    report_cases,
+    report_summaries,
+    save_report_summary,
+)
+
+#: A month's summary counts the cases closed this long before it was made; those closed
+#: later are read from the cases, so an act still committing then is never left out.
+SUMMARY_LAG = timedelta(hours=1)
+#: A summary older than this is made again, so the cases read beside it stay few.
+SUMMARY_REFRESH = timedelta(days=1)
 
 #: Default targets (percent) when a procedure states none in its params.
 COMPLAINT_REPLY_TARGET = 100
@@ -135,128 +146,232 @@ def compute_report(
     rows: Iterable[ReportCase], bundles: Mapping[str, Bundle], now: datetime
 ) -> Report:
     """The report over ``rows`` (cases of the estates in ``bundles``) as of ``now``."""
-    volumes: Counter[tuple[str, str]] = Counter()
-    sla: dict[tuple[str, str, str], dict[str, int]] = {}
-    by_deadline: dict[tuple[str, str, str], dict[str, int]] = {}
-    severity: Counter[str] = Counter()
-    validity: Counter[str] = Counter()
-    hours: dict[str, list[Decimal]] = defaultdict(list)
-    business: dict[str, list[Decimal]] = defaultdict(list)
-    complaints = replied = 0
-    client = client_ok = internal = internal_ok = 0
-    rates: list[Decimal] = []
-    count = 0
+    tally = Tally()
     for row in rows:
-        count += 1
-        bundle = bundles[row.estate_id]
+        tally.add(row, bundles[row.estate_id], now)
+    return tally.report(bundles)
+
+
+_COUNTS = ("complaints", "replied", "client", "client_ok", "internal", "internal_ok")
+
+
+@dataclass
+class Tally:
+    """What the report counts, case by case; two tallies add up to the tally of both
+    sets of cases, so a month's closed cases can be counted once and kept
+    (``Reports.report``). Everything in it is independent of ``now`` for a closed case:
+    closing cancels its open tasks."""
+
+    cases: int = 0
+    volumes: Counter[tuple[str, str]] = field(default_factory=Counter)
+    sla: dict[tuple[str, str, str], dict[str, int]] = field(default_factory=dict)
+    by_deadline: dict[tuple[str, str, str], dict[str, int]] = field(default_factory=dict)
+    severity: Counter[str] = field(default_factory=Counter)
+    validity: Counter[str] = field(default_factory=Counter)
+    hours: dict[str, list[Decimal]] = field(default_factory=lambda: defaultdict(list))
+    business: dict[str, list[Decimal]] = field(default_factory=lambda: defaultdict(list))
+    counts: Counter[str] = field(default_factory=Counter)
+    """``complaints``, ``replied``, ``client``, ``client_ok``, ``internal``, ``internal_ok``."""
+    rates: list[Decimal] = field(default_factory=list)
+
+    def add(self, row: ReportCase, bundle: Bundle, now: datetime) -> None:
+        self.cases += 1
         zone = ZoneInfo(bundle.estate.timezone)
-        volumes[(row.procedure, row.opened_at.astimezone(zone).strftime("%Y-%m"))] += 1
+        self.volumes[(row.procedure, row.opened_at.astimezone(zone).strftime("%Y-%m"))] += 1
         try:
             case = engine.case_from_dict(row.state)
         except (KeyError, TypeError, ValueError):
-            continue  # a state erased for privacy counts in the volumes only
-        _count_sla(case, now, sla, by_deadline, _calendars(bundle, row.procedure))
+            return  # a state erased for privacy counts in the volumes only
+        _count_sla(case, now, self.sla, self.by_deadline, _calendars(bundle, row.procedure))
         if case.closed_at is not None:
             spent = Decimal((case.closed_at - case.opened_at).total_seconds()) / 3600
-            hours[row.procedure].append(spent.quantize(Decimal("0.01"), ROUND_HALF_UP))
+            self.hours[row.procedure].append(spent.quantize(Decimal("0.01"), ROUND_HALF_UP))
             calendar = _calendars(bundle, row.procedure)("")
             if calendar is not None:
-                business[row.procedure].append(_business_hours(case, calendar))
+                self.business[row.procedure].append(_business_hours(case, calendar))
         data = case.data
+        counts = self.counts
         if row.procedure == "complaint":
-            complaints += 1
-            severity[str(data.get("severity") or "unknown")] += 1
+            counts["complaints"] += 1
+            self.severity[str(data.get("severity") or "unknown")] += 1
             valid = data.get("valid")
-            validity["undetermined" if valid is None else "valid" if valid else "invalid"] += 1
-            replied += "callback" in case.steps
+            self.validity["undetermined" if valid is None else "valid" if valid else "invalid"] += 1
+            counts["replied"] += "callback" in case.steps
         elif row.procedure == "repair-callback":
             origin = data.get("origin")
             done = _callback(case, _calendars(bundle, row.procedure))
             if origin == "client":
-                client += 1
-                client_ok += bool(done and done[0] == "phone" and done[1])
+                counts["client"] += 1
+                counts["client_ok"] += bool(done and done[0] == "phone" and done[1])
             elif origin == "internal":
-                internal += 1
-                internal_ok += bool(done and done[0] == "face_to_face")
+                counts["internal"] += 1
+                counts["internal_ok"] += bool(done and done[0] == "face_to_face")
         elif row.procedure == "satisfaction-survey" and data.get("rate") is not None:
-            rates.append(Decimal(str(data["rate"])))
-    params = _params(bundles.values())
-    kpis = (
-        Kpi(
-            key="complaint_reply",
-            label={"zh-Hans": "投诉回复率", "zh-Hant": "投訴回覆率", "en": "Complaint reply rate"},
-            source="000 1.1.3",
-            numerator=replied,
-            denominator=complaints,
-            target=_target(params, "owner-visit", "reply_rate_target", COMPLAINT_REPLY_TARGET),
-        ),
-        Kpi(
-            key="callback_client",
-            label={
-                "zh-Hans": "客户报修24个工作小时内电话回访率",
-                "zh-Hant": "客戶報修24個工作小時內電話回訪率",
-                "en": "Client repairs called back by phone within 24 working hours",
-            },
-            source="003 二.2",
-            numerator=client_ok,
-            denominator=client,
-            target=_target(params, "repair-callback", "callback_target_client", 100),
-        ),
-        Kpi(
-            key="callback_internal",
-            label={
-                "zh-Hans": "内部报修面对面回访率",
-                "zh-Hant": "內部報修面對面回訪率",
-                "en": "Internal repairs called back face to face",
-            },
-            source="003 二.2",
-            numerator=internal_ok,
-            denominator=internal,
-            target=_target(params, "repair-callback", "callback_target_internal", 70),
-        ),
-        Kpi(
-            key="satisfaction",
-            label={
-                "zh-Hans": "满意率（各轮调查平均）",
-                "zh-Hant": "滿意率（各輪調查平均）",
-                "en": "Satisfaction (mean of survey rounds)",
-            },
-            source="003 三.1",
-            numerator=len(rates),
-            denominator=len(rates),
-            target=_target(params, "satisfaction-survey", "satisfaction_target", 95),
-            value=(
-                (sum(rates, Decimal(0)) / len(rates)).quantize(Decimal("0.1"), ROUND_HALF_UP)
-                if rates
-                else None
-            ),
-        ),
-    )
-    close_times = tuple(
-        CloseTimes(
-            procedure=proc,
-            closed=len(values),
-            p50_hours=nearest_rank(values, 50),
-            p90_hours=nearest_rank(values, 90),
-            max_hours=max(values),
-            p50_business_hours=nearest_rank(business[proc], 50) if business[proc] else None,
-            p90_business_hours=nearest_rank(business[proc], 90) if business[proc] else None,
+            self.rates.append(Decimal(str(data["rate"])))
+
+    def merge(self, other: Tally) -> None:
+        self.cases += other.cases
+        self.volumes.update(other.volumes)
+        for mine, theirs in ((self.sla, other.sla), (self.by_deadline, other.by_deadline)):
+            for key, counts in theirs.items():
+                into = mine.setdefault(key, dict.fromkeys(counts, 0))
+                for name, value in counts.items():
+                    into[name] += value
+        self.severity.update(other.severity)
+        self.validity.update(other.validity)
+        for mine_lists, theirs_lists in (
+            (self.hours, other.hours),
+            (self.business, other.business),
+        ):
+            for proc, values in theirs_lists.items():
+                mine_lists[proc].extend(values)
+        self.counts.update(other.counts)
+        self.rates.extend(other.rates)
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON; the many durations as strings, which read back faster than
+        tagged Decimals."""
+        return {
+            "cases": self.cases,
+            "volumes": [[p, m, n] for (p, m), n in self.volumes.items()],
+            "sla": [[*k, v] for k, v in self.sla.items()],
+            "by_deadline": [[*k, v] for k, v in self.by_deadline.items()],
+            "severity": dict(self.severity),
+            "validity": dict(self.validity),
+            "hours": {p: [str(v) for v in vs] for p, vs in self.hours.items()},
+            "business": {p: [str(v) for v in vs] for p, vs in self.business.items()},
+            "counts": dict(self.counts),
+            "rates": [str(v) for v in self.rates],
+        }
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Tally:
+        tally = cls(
+            cases=raw["cases"],
+            volumes=Counter({(p, m): n for p, m, n in raw["volumes"]}),
+            sla={(p, s, d): dict(v) for p, s, d, v in raw["sla"]},
+            by_deadline={(p, s, d): dict(v) for p, s, d, v in raw["by_deadline"]},
+            severity=Counter(raw["severity"]),
+            validity=Counter(raw["validity"]),
+            counts=Counter(raw["counts"]),
+            rates=[Decimal(v) for v in raw["rates"]],
         )
-        for proc, values in sorted(hours.items())
-    )
-    return Report(
-        estates=tuple(sorted(bundles)),
-        cases=count,
-        volumes=dict(sorted(volumes.items())),
-        sla=_sla_rows(sla),
-        sla_by_deadline=_sla_rows(by_deadline),
-        severity=dict(sorted(severity.items())),
-        validity=dict(sorted(validity.items())),
-        kpis=kpis,
-        close_times=close_times,
-        months=tuple(sorted({m for _, m in volumes})),
-        procedures=tuple(sorted({p for p, _ in volumes})),
-    )
+        for name in ("hours", "business"):
+            into = getattr(tally, name)
+            for proc, values in raw[name].items():
+                into[proc] = [Decimal(v) for v in values]
+        return tally
+
+    def report(self, bundles: Mapping[str, Bundle]) -> Report:
+        counts, rates = self.counts, self.rates
+        params = _params(bundles.values())
+        kpis = (
+            Kpi(
+                key="complaint_reply",
+                label={
+                    "zh-Hans": "投诉回复率",
+                    "zh-Hant": "投訴回覆率",
+                    "en": "Complaint reply rate",
+                },
+                source="000 1.1.3",
+                numerator=counts["replied"],
+                denominator=counts["complaints"],
+                target=_target(params, "owner-visit", "reply_rate_target", COMPLAINT_REPLY_TARGET),
+            ),
+            Kpi(
+                key="callback_client",
+                label={
+                    "zh-Hans": "客户报修24个工作小时内电话回访率",
+                    "zh-Hant": "客戶報修24個工作小時內電話回訪率",
+                    "en": "Client repairs called back by phone within 24 working hours",
+                },
+                source="003 二.2",
+                numerator=counts["client_ok"],
+                denominator=counts["client"],
+                target=_target(params, "repair-callback", "callback_target_client", 100),
+            ),
+            Kpi(
+                key="callback_internal",
+                label={
+                    "zh-Hans": "内部报修面对面回访率",
+                    "zh-Hant": "內部報修面對面回訪率",
+                    "en": "Internal repairs called back face to face",
+                },
+                source="003 二.2",
+                numerator=counts["internal_ok"],
+                denominator=counts["internal"],
+                target=_target(params, "repair-callback", "callback_target_internal", 70),
+            ),
+            Kpi(
+                key="satisfaction",
+                label={
+                    "zh-Hans": "满意率（各轮调查平均）",
+                    "zh-Hant": "滿意率（各輪調查平均）",
+                    "en": "Satisfaction (mean of survey rounds)",
+                },
+                source="003 三.1",
+                numerator=len(rates),
+                denominator=len(rates),
+                target=_target(params, "satisfaction-survey", "satisfaction_target", 95),
+                value=(
+                    (sum(rates, Decimal(0)) / len(rates)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+                    if rates
+                    else None
+                ),
+            ),
+        )
+        business = self.business
+        close_times = tuple(
+            CloseTimes(
+                procedure=proc,
+                closed=len(values),
+                p50_hours=nearest_rank(values, 50),
+                p90_hours=nearest_rank(values, 90),
+                max_hours=max(values),
+                p50_business_hours=nearest_rank(business[proc], 50) if business.get(proc) else None,
+                p90_business_hours=nearest_rank(business[proc], 90) if business.get(proc) else None,
+            )
+            for proc, values in sorted(self.hours.items())
+            if values
+        )
+        volumes = self.volumes
+        return Report(
+            estates=tuple(sorted(bundles)),
+            cases=self.cases,
+            volumes=dict(sorted(volumes.items())),
+            sla=_sla_rows(self.sla),
+            sla_by_deadline=_sla_rows(self.by_deadline),
+            severity=dict(sorted(self.severity.items())),
+            validity=dict(sorted(self.validity.items())),
+            kpis=kpis,
+            close_times=close_times,
+            months=tuple(sorted({m for _, m in volumes})),
+            procedures=tuple(sorted({p for p, _ in volumes})),
+        )
+
+
+def whole_months(
+    since: datetime, until: datetime, zone: ZoneInfo
+) -> list[tuple[str, datetime, datetime]] | None:
+    """``(YYYY-MM, first moment, first moment of the next)`` of each month in
+    ``[since, until)`` when both ends are midnight on the 1st in ``zone``; else None."""
+    start, end = since.astimezone(zone), until.astimezone(zone)
+    for moment in (start, end):
+        if (moment.day, moment.hour, moment.minute, moment.second, moment.microsecond) != (
+            1,
+            0,
+            0,
+            0,
+            0,
+        ):
+            return None
+    months = []
+    while start < end:
+        index = start.year * 12 + start.month
+        following = datetime(index // 12, index % 12 + 1, 1, tzinfo=zone)
+        months.append((start.strftime("%Y-%m"), start, following))
+        start = following
+    return months
 
 
 def _sla_rows(
@@ -573,36 +688,82 @@ class Reports:
     ) -> Report:
         """The report over the cases of ``estate_ids`` opened in ``[since, until)``.
 
-        The caller decides which estates the user may see (their memberships).
+        The caller decides which estates the user may see (their memberships). When the
+        period is whole months of an estate's time zone, each month's closed cases come
+        from its summary (made on first use and again once a day), and only the cases
+        open or closed since are read; otherwise every case of the period is read.
         """
         now = self.services.clock()
         bundles: dict[str, Bundle] = {}
+        digests: dict[str, str] = {}
         for estate_id in estate_ids:
             try:
-                bundles[estate_id] = await self.services.published_bundle(estate_id)
+                async with self.services.store.unit_of_work(writes=False) as uow:
+                    digests[estate_id] = await uow.published(estate_id, now)
+                    bundles[estate_id] = await self.services._bundle(uow, digests[estate_id])
             except NotFound:
                 continue  # nothing published there yet: no cases either
-        estate_ids = list(bundles)
-        rows: list[ReportCase] = []
-        async with self.services.store.unit_of_work(writes=False) as uow:
-            # One estate at a time: each page is read in the order of the index
-            # ``cases_opened`` (estate, opened_at, id), with no sort.
-            for estate_id in estate_ids:
-                after: tuple[datetime, str] | None = None
-                while True:
-                    page = await report_cases(
-                        uow,
-                        [estate_id],
-                        since=since,
-                        until=until,
-                        after=after,
-                        limit=self.page_size,
+        tally = Tally()
+        for estate_id, bundle in bundles.items():
+            months = whole_months(since, until, ZoneInfo(bundle.estate.timezone))
+            if months is None:
+                await self._read(tally, estate_id, bundle, now, since=since, until=until)
+                continue
+            async with self.services.store.unit_of_work(writes=False) as uow:
+                kept = await report_summaries(
+                    uow, estate_id, digests[estate_id], [m for m, _, _ in months]
+                )
+            for month, start, end in months:
+                summary = kept.get(month)
+                if summary is None or summary.closed_before < now - SUMMARY_REFRESH:
+                    cutoff = now - SUMMARY_LAG
+                    part = Tally()
+                    await self._read(
+                        part, estate_id, bundle, now, since=start, until=end, closed_before=cutoff
                     )
-                    rows += page
-                    if len(page) < self.page_size:
-                        break
-                    after = (page[-1].opened_at, page[-1].id)
-        return compute_report(rows, bundles, now)
+                    async with self.services.store.unit_of_work(writes=True) as uow:
+                        save_report_summary(
+                            uow,
+                            estate_id=estate_id,
+                            bundle_hash=digests[estate_id],
+                            month=month,
+                            closed_before=cutoff,
+                            data=part.to_json(),
+                            at=now,
+                        )
+                else:
+                    cutoff, part = summary.closed_before, Tally.from_json(summary.data)
+                tally.merge(part)
+                # The rest of the month: still open, or closed since the summary was made.
+                # A case that closes between the two reads is in both: the later wins.
+                rest: dict[str, ReportCase] = {}
+                for where in ({"status": "open"}, {"closed_since": cutoff}):
+                    async for row in self._cases(estate_id, since=start, until=end, **where):
+                        rest[row.id] = row
+                for row in rest.values():
+                    tally.add(row, bundle, now)
+        return tally.report(bundles)
+
+    async def _read(
+        self, tally: Tally, estate_id: str, bundle: Bundle, now: datetime, **where: Any
+    ) -> None:
+        async for row in self._cases(estate_id, **where):
+            tally.add(row, bundle, now)
+
+    async def _cases(self, estate_id: str, **where: Any) -> AsyncIterator[ReportCase]:
+        """Every case of one estate that ``report_cases`` finds with ``where``, page by
+        page in the order of its index (estate, opened_at, id), with no sort."""
+        async with self.services.store.unit_of_work(writes=False) as uow:
+            after: tuple[datetime, str] | None = None
+            while True:
+                page = await report_cases(
+                    uow, [estate_id], after=after, limit=self.page_size, **where
+                )
+                for row in page:
+                    yield row
+                if len(page) < self.page_size:
+                    break
+                after = (page[-1].opened_at, page[-1].id)
 
     async def book(
         self,

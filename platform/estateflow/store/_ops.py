@@ -165,6 +165,12 @@ def forget_case_data(uow: UnitOfWork, case_id: str, state: dict[str, Any]) -> No
         for step, record in (state.get("steps") or {}).items()
     }
     uow.tx.defer('UPDATE "cases" SET "state" = $1 WHERE "id" = $2', dumps(kept), case_id)
+    # The monthly report summaries counted what was typed (severity, ratings): made again.
+    uow.tx.defer(
+        'DELETE FROM "report_summaries" WHERE "estate_id" = '
+        '(SELECT "estate_id" FROM "cases" WHERE "id" = $1)',
+        case_id,
+    )
     # Unsubmitted drafts and sent notifications hold what was typed too.
     uow.tx.defer('DELETE FROM "drafts" WHERE "key" LIKE $1', f"%/{case_id}/%")
     uow.tx.defer(

@@ -3,6 +3,10 @@
 Every list is paginated by key, never by offset: the next page starts after the
 ``(opened_at, id)`` of the last row of the page before, which the index
 ``cases_reports`` serves directly on both databases.
+
+Report summaries keep what a month's closed cases count up to (``services`` makes and
+reads the figures; here they are JSON text), so a monthly report reads one row and the
+few cases still open or just closed instead of the whole month.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from estateflow.store._codec import loads
+from estateflow.store._codec import dumps, loads
 from estateflow.store._store import UnitOfWork, _dt
 
 #: Most rows one page of a report query returns.
@@ -46,11 +50,18 @@ async def report_cases(
     unit: str | None = None,
     after: tuple[datetime, str] | None = None,
     limit: int = MAX_PAGE,
+    closed_before: datetime | None = None,
+    closed_since: datetime | None = None,
 ) -> list[ReportCase]:
     """One page of cases opened in ``[since, until)``, oldest first.
 
     Args:
         after: the ``(opened_at, id)`` of the last case of the previous page.
+        closed_before: only closed cases that closed before this (or whose closing
+            time is unknown); with ``closed_since`` at the same moment, the two split the
+            closed cases in two.
+        closed_since: only closed cases that closed at this moment or later (the index
+            ``cases_closed`` finds them without reading the rest of the period).
     """
     if not estate_ids:
         return []
@@ -71,6 +82,13 @@ async def report_cases(
         where.append(f'"status" = {mark(status)}')
     if unit:
         where.append(f'"unit" = {mark(unit)}')
+    if closed_before is not None:
+        where.append(
+            f'"status" = \'closed\' AND ("closed_at" < {mark(closed_before)} '
+            'OR "closed_at" IS NULL)'
+        )
+    if closed_since is not None:
+        where.append(f'"status" = \'closed\' AND "closed_at" >= {mark(closed_since)}')
     if after is not None:
         at, case_id = after
         first, second = mark(at), mark(case_id)
@@ -98,3 +116,58 @@ async def report_cases(
         )
         for r in rows
     ]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReportSummary:
+    month: str
+    """``YYYY-MM`` in the estate's time zone: the cases opened then."""
+    closed_before: datetime
+    """The summary counts the month's cases closed before this; later ones are read."""
+    data: dict[str, Any]
+
+
+async def report_summaries(
+    uow: UnitOfWork, estate_id: str, bundle_hash: str, months: Sequence[str]
+) -> dict[str, ReportSummary]:
+    """The summaries kept for these months of an estate, made with this bundle."""
+    if not months:
+        return {}
+    marks = ", ".join(f"${i + 3}" for i in range(len(months)))
+    rows = await uow.tx.fetch(
+        'SELECT "month", "closed_before", "data" FROM "report_summaries" '
+        f'WHERE "estate_id" = $1 AND "bundle_hash" = $2 AND "month" IN ({marks})',
+        estate_id,
+        bundle_hash,
+        *months,
+    )
+    return {
+        r["month"]: ReportSummary(
+            month=r["month"], closed_before=_dt(r["closed_before"]), data=loads(r["data"])
+        )
+        for r in rows
+    }
+
+
+def save_report_summary(
+    uow: UnitOfWork,
+    *,
+    estate_id: str,
+    bundle_hash: str,
+    month: str,
+    closed_before: datetime,
+    data: dict[str, Any],
+    at: datetime,
+) -> None:
+    uow.tx.defer(
+        'INSERT INTO "report_summaries" ("estate_id", "bundle_hash", "month", "closed_before", '
+        '"data", "computed_at") VALUES ($1, $2, $3, $4, $5, $6) '
+        'ON CONFLICT ("estate_id", "bundle_hash", "month") DO UPDATE SET '
+        '"closed_before" = $4, "data" = $5, "computed_at" = $6',
+        estate_id,
+        bundle_hash,
+        month,
+        closed_before,
+        dumps(data),
+        at,
+    )

@@ -37,6 +37,9 @@ _EXTRA = (
     "CREATE INDEX IF NOT EXISTS task_holders_inbox "
     'ON "task_holders" ("estate_id", "holder", "due_order", "opened_at")',
     'CREATE INDEX IF NOT EXISTS task_holders_case ON "task_holders" ("case_id")',
+    'CREATE INDEX IF NOT EXISTS cases_closed ON "cases" ("estate_id", "status", "closed_at")',
+    "CREATE UNIQUE INDEX IF NOT EXISTS report_summaries_key "
+    'ON "report_summaries" ("estate_id", "bundle_hash", "month")',
 )
 
 _PG = PostgresEngine(config={})

@@ -166,6 +166,21 @@ class Outbox(Table, tablename="outbox", db=_SCHEMA_ENGINE):
     attempts = Integer(default=0)
 
 
+class ReportSummary(Table, tablename="report_summaries", db=_SCHEMA_ENGINE):
+    """What one month's closed cases of an estate count up to in the reports, as of
+    ``closed_before``, with one bundle's calendars: a cache. A missing row is made
+    again from the cases; a closed case that changes (privacy erasure) drops its
+    estate's rows."""
+
+    estate_id = Varchar(length=64)
+    bundle_hash = Varchar(length=64)
+    month = Varchar(length=7)
+    """``YYYY-MM`` of the cases' opening, in the estate's time zone."""
+    closed_before = Timestamptz()
+    data = JSONB()
+    computed_at = Timestamptz()
+
+
 class Session(Table, tablename="sessions", db=_SCHEMA_ENGINE):
     """Server-side web sessions, shared by every process; the id is a random secret."""
 
@@ -281,6 +296,7 @@ TABLES: tuple[type[Table], ...] = (
     Event,
     RegisterRow,
     Outbox,
+    ReportSummary,
     Session,
     LoginThrottle,
     Draft,
