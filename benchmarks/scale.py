@@ -7,7 +7,9 @@ SQLite and on PostgreSQL:
   sees role queues, and a front desk officer, who also holds assigned tasks;
 - the case page of an open complaint: what the page reads (``get_case``, ``form_env``,
   ``case_events``, the draft, the pickers);
-- the monthly SLA report of one estate for August 2026 (``Reports.report``).
+- the monthly SLA report of one estate for August 2026 (``Reports.report``): the first of
+  the day, which counts the month's closed cases and keeps the tally (its summary), and
+  the next ones, which read the summary and the cases still open or closed since.
 
 Target (issue 16): at 1,000,000 cases each stays within 2x its time at 10,000.
 
@@ -16,7 +18,9 @@ Sizes: ``--quick`` seeds 200 and 2,000 cases (two estates); a full run seeds 10,
 1,000,000 seed takes an hour or more and 11 GB on SQLite; it never runs in CI).
 ``ESTATEFLOW_BENCH_SCALE_DBS`` names already seeded databases instead, separated by
 spaces (``sqlite:////tmp/10k.sqlite3 postgresql://…/scale_10k …``): they are measured
-as they are, never changed, and paired by kind, the smallest as the baseline. Seeds made
+as they are, paired by kind, the smallest as the baseline; nothing in them changes but
+the report summaries (a cache). The seeds must be at the current schema version
+(``estateflow upgrade``). Seeds made
 here are deleted afterwards. PostgreSQL rows appear when ``ESTATEFLOW_BENCH_PG_DSN`` (or
 the server on 127.0.0.1:5432) is reachable.
 """
@@ -44,6 +48,8 @@ ESTATE = "scale-01"
 #: The inbox users, by role: what each sees differs (queues only, or assigned too).
 USERS = {"supervisor": ("sup1", ("cs_supervisor",)), "front desk": ("desk2", ("front_desk",))}
 MONTH = (datetime(2026, 8, 1, tzinfo=_seed.HK), datetime(2026, 9, 1, tzinfo=_seed.HK))
+MADE = "monthly SLA report, one estate: first of the day (its summary made)"
+KEPT = "monthly SLA report, one estate: summary kept"
 
 
 def _sizes(quick: bool) -> tuple[int, int]:
@@ -109,9 +115,15 @@ async def measure(url: str, *, quick: bool) -> tuple[int, dict[str, float], dict
 
         async def report() -> None:
             found = await reports.report([ESTATE], since=MONTH[0], until=MONTH[1])
-            details["monthly SLA report, one estate"] = found.cases
+            details[KEPT] = details[MADE] = found.cases
 
-        timings["monthly SLA report, one estate"] = await _best(report, repeat=2 if quick else 3)
+        async def first_report() -> None:
+            async with store.unit_of_work(writes=True) as uow:
+                uow.tx.defer('DELETE FROM "report_summaries"')
+            await report()
+
+        timings[MADE] = await _best(first_report, repeat=1 if quick else 2)
+        timings[KEPT] = await _best(report, repeat=2 if quick else 5)
     finally:
         await store.close()
     return cases, timings, details
