@@ -239,7 +239,7 @@ async def migrate_cases(
         new_bundle = await services._bundle(uow, target)
         if new_bundle.estate.id != estate_id:
             raise NotFound(f"bundle {target[:12]} is not a bundle of estate '{estate_id}'")
-        running = await _running_cases(uow, estate_id, procedure, exclude=target)
+        running = await uow.running_cases(estate_id, procedure, not_on=target)
         old_bundles = {d: await services._bundle(uow, d) for d in {r.bundle_hash for r in running}}
     problems = _mapping_problems(procedure, mapping, new_bundle, list(old_bundles.values()))
     plans = tuple(
@@ -327,15 +327,6 @@ async def _resolve_bundle(uow: UnitOfWork, estate_id: str, wanted: str) -> str:
             + ", ".join(h[:12] for h in matches)
         )
     return matches[0]
-
-
-async def _running_cases(uow: UnitOfWork, estate_id: str, procedure: str, *, exclude: str):
-    rows = []
-    for case_id, _, _ in await uow.case_ids(estate_id):
-        row = await uow.load_case(estate_id, case_id)
-        if row.status == "open" and row.procedure == procedure and row.bundle_hash != exclude:
-            rows.append(row)
-    return sorted(rows, key=lambda r: r.number)
 
 
 def _mapping_problems(
