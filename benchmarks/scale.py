@@ -13,7 +13,7 @@ SQLite and on PostgreSQL:
 
 Target (issue 16): at 1,000,000 cases each stays within 2x its time at 10,000.
 
-Sizes: ``--quick`` seeds 200 and 2,000 cases (two estates); a full run seeds 10,000 and
+Sizes: ``--quick`` seeds 100 and 1,000 cases (two estates); a full run seeds 10,000 and
 100,000 (four estates). ``ESTATEFLOW_BENCH_SCALE=10000,1000000`` picks other sizes (the
 1,000,000 seed takes an hour or more and 11 GB on SQLite; it never runs in CI).
 ``ESTATEFLOW_BENCH_SCALE_DBS`` names already seeded databases instead, separated by
@@ -57,7 +57,7 @@ def _sizes(quick: bool) -> tuple[int, int]:
     if raw:
         small, big = (int(x) for x in raw.split(","))
         return small, big
-    return (200, 2000) if quick else (10_000, 100_000)
+    return (100, 1000) if quick else (10_000, 100_000)
 
 
 async def _best(fn: Callable[[], Awaitable[Any]], *, repeat: int, number: int = 1) -> float:
