@@ -260,6 +260,7 @@ async def test_monthly_summaries_give_what_reading_every_case_gives(seeded):
     still open or closed since is read. The figures stay those of a full read (a period
     that is not whole months) as cases close, and after a closed case is erased."""
     from estateflow.services._privacy import erase_case
+    from estateflow.store._reports import report_summaries
     from tests.reports.conftest import _act
 
     services, clock, ids = seeded.services, seeded.clock, seeded.ids
@@ -293,6 +294,15 @@ async def test_monthly_summaries_give_what_reading_every_case_gives(seeded):
     later = await reports.report([ESTATE], **SEPTEMBER)
     assert later == await reports.report([ESTATE], **every_case)
     assert later.kpi("complaint_reply").numerator == first.kpi("complaint_reply").numerator + 1
+    # Two hours on, the summary takes in the cases closed more than an hour before.
+    clock.now = hk(30, 16, 0)
+    assert await reports.report([ESTATE], **SEPTEMBER) == later
+    async with services.store.unit_of_work(writes=False) as uow:
+        rolled = await report_summaries(uow, ESTATE, await uow.published(ESTATE), ["2026-09"])
+        closed = await uow.tx.fetchval('SELECT count(*) FROM "cases" WHERE "status" = \'closed\'')
+    assert rolled["2026-09"].closed_before == hk(30, 15, 0)
+    assert rolled["2026-09"].data["cases"] == closed  # every closed case, the 14:00 one too
+    assert await reports.report([ESTATE], **SEPTEMBER) == later
 
     # Erasing a closed case drops the estate's summaries: its severity no longer counts.
     await erase_case(services, ESTATE, ids["c1"], by="ymho", reason="the owner asked")

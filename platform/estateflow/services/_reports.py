@@ -34,8 +34,11 @@ from estateflow.store._reports import (
 #: A month's summary counts the cases closed this long before it was made; those closed
 #: later are read from the cases, so an act still committing then is never left out.
 SUMMARY_LAG = timedelta(hours=1)
-#: A summary older than this is made again, so the cases read beside it stay few.
-SUMMARY_REFRESH = timedelta(days=1)
+#: A summary older than this is made again from the month's cases. Between, each report
+#: rolls it on with the cases closed since, so the cases read beside it stay few; the
+#: rebuild bounds what a privacy erasure racing a report's first summary could leave
+#: counted (never data, only its counts).
+SUMMARY_REBUILD = timedelta(days=7)
 
 #: Default targets (percent) when a procedure states none in its params.
 COMPLAINT_REPLY_TARGET = 100
@@ -690,8 +693,9 @@ class Reports:
 
         The caller decides which estates the user may see (their memberships). When the
         period is whole months of an estate's time zone, each month's closed cases come
-        from its summary (made on first use and again once a day), and only the cases
-        open or closed since are read; otherwise every case of the period is read.
+        from its summary (made on first use, rolled on by each report with the cases
+        closed since, made again weekly), and only the cases open or closed since are
+        read; otherwise every case of the period is read.
         """
         now = self.services.clock()
         bundles: dict[str, Bundle] = {}
@@ -715,31 +719,44 @@ class Reports:
                 )
             for month, start, end in months:
                 summary = kept.get(month)
-                if summary is None or summary.closed_before < now - SUMMARY_REFRESH:
-                    cutoff = now - SUMMARY_LAG
-                    part = Tally()
+                settle = now - SUMMARY_LAG
+                if summary is None or summary.closed_before < now - SUMMARY_REBUILD:
+                    cutoff, part = settle, Tally()
                     await self._read(
                         part, estate_id, bundle, now, since=start, until=end, closed_before=cutoff
                     )
-                    async with self.services.store.unit_of_work(writes=True) as uow:
-                        save_report_summary(
-                            uow,
-                            estate_id=estate_id,
-                            bundle_hash=digests[estate_id],
-                            month=month,
-                            closed_before=cutoff,
-                            data=part.to_json(),
-                            at=now,
-                        )
+                    keep: Tally | None = part
                 else:
                     cutoff, part = summary.closed_before, Tally.from_json(summary.data)
-                tally.merge(part)
+                    keep = None
                 # The rest of the month: still open, or closed since the summary was made.
                 # A case that closes between the two reads is in both: the later wins.
                 rest: dict[str, ReportCase] = {}
                 for where in ({"status": "open"}, {"closed_since": cutoff}):
                     async for row in self._cases(estate_id, since=start, until=end, **where):
                         rest[row.id] = row
+                settled = [
+                    r
+                    for r in rest.values()
+                    if r.status == "closed" and r.closed_at is not None and r.closed_at < settle
+                ]
+                if settled and summary is not None and keep is None:
+                    # Roll the summary on: the cases closed since it was made are settled.
+                    keep = Tally.from_json(summary.data)
+                    for row in settled:
+                        keep.add(row, bundle, now)
+                if keep is not None:
+                    async with self.services.store.unit_of_work(writes=True) as uow:
+                        save_report_summary(
+                            uow,
+                            estate_id=estate_id,
+                            bundle_hash=digests[estate_id],
+                            month=month,
+                            closed_before=settle,
+                            data=keep.to_json(),
+                            at=now,
+                        )
+                tally.merge(part)
                 for row in rest.values():
                     tally.add(row, bundle, now)
         return tally.report(bundles)
