@@ -373,7 +373,10 @@ class UnitOfWork:
         return await self.tx.fetch(
             'SELECT t."case_id", t."task_id", t."step", t."role", t."assignee", t."status", '
             't."opened_at", t."due_at", t."warn_at", c."number", c."procedure", c."unit" '
-            f"FROM ({queues}) AS h "
+            # The first ``limit`` of the merged queues, before the joins: no more rows
+            # than the page are looked up in the (large) tasks and cases.
+            f'FROM (SELECT * FROM ({queues}) AS u ORDER BY "due_order", "opened_at" '
+            f"LIMIT {limit}) AS h "
             'JOIN "tasks" t ON t."case_id" = h."case_id" AND t."task_id" = h."task_id" '
             'JOIN "cases" c ON c."id" = t."case_id" '
             f'ORDER BY h."due_order", h."opened_at" LIMIT {limit}',
