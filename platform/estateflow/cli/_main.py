@@ -59,7 +59,6 @@ def _parser() -> argparse.ArgumentParser:
 
     _docs.add_parser(sub)
 
-
     _simulate.register(sub)
     _graph.register(sub)
     _admin.register(sub)
@@ -127,5 +126,3 @@ def _schema(args: argparse.Namespace) -> int:
     schema = schema_for(args.kind, "07" if args.draft_07 else "2020-12")
     print(json.dumps(schema, ensure_ascii=False, indent=2))
     return EXIT_OK
-
-

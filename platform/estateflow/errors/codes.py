@@ -37,8 +37,16 @@ LOADING = _table(
     ("missing-key", "a required key is missing", None),
     ("wrong-type", "a value of the wrong type", None),
     ("bad-value", "a value that is not allowed here", None),
-    ("bad-id", "an id that is not a lower-case slug", "use lower-case letters, digits, '-' and '_'"),
-    ("duplicate-id", "two definitions share one id", "ids must be unique across the library and estate"),
+    (
+        "bad-id",
+        "an id that is not a lower-case slug",
+        "use lower-case letters, digits, '-' and '_'",
+    ),
+    (
+        "duplicate-id",
+        "two definitions share one id",
+        "ids must be unique across the library and estate",
+    ),
     ("unknown-extends", "'extends' names no definition", None),
     ("circular-extends", "definitions extend each other in a circle", None),
     ("unknown-library", "the estate's library folder does not exist", None),
@@ -54,34 +62,64 @@ LINT = _table(
     ("unknown-procedure", "a procedure that does not exist", None),
     ("unknown-action", "an action the step does not have", None),
     ("unknown-calendar", "a calendar the estate does not declare", None),
-    ("unreachable-step", "no path from the start reaches this step", "link it from another step or remove it"),
-    ("no-terminal", "no path from this step reaches a terminal step", "add a path to a step with 'terminal'"),
+    (
+        "unreachable-step",
+        "no path from the start reaches this step",
+        "link it from another step or remove it",
+    ),
+    (
+        "no-terminal",
+        "no path from this step reaches a terminal step",
+        "add a path to a step with 'terminal'",
+    ),
     ("missing-role", "a role the procedure needs that the estate does not provide", None),
     ("bad-step", "a step that is none or several of task, join, spawn and terminal", None),
-    ("set-target", "'set' writes to something that is not a case field", "declare it under 'data' or in the start form"),
+    (
+        "set-target",
+        "'set' writes to something that is not a case field",
+        "declare it under 'data' or in the start form",
+    ),
     ("unknown-shift", "a shift the role does not have", None),
     ("route-order", "a route entry without 'when' before the last entry", None),
-    ("route-no-default", "a route whose last entry has a condition", "end the route with an entry that has only 'to'"),
+    (
+        "route-no-default",
+        "a route whose last entry has a condition",
+        "end the route with an entry that has only 'to'",
+    ),
 )
 
 #: Rule expressions; filled in by the rules layer.
 RULES = _table(
-    ("rule-syntax", "an expression that cannot be parsed",
-     "check brackets, quotes and operators near the caret"),
-    ("too-complex", "an expression too long or too deeply nested",
-     "split it into simpler expressions"),
-    ("forbidden-expression", "a construct the rule language does not allow",
-     "use only fields, operators, and the listed functions and filters"),
+    (
+        "rule-syntax",
+        "an expression that cannot be parsed",
+        "check brackets, quotes and operators near the caret",
+    ),
+    (
+        "too-complex",
+        "an expression too long or too deeply nested",
+        "split it into simpler expressions",
+    ),
+    (
+        "forbidden-expression",
+        "a construct the rule language does not allow",
+        "use only fields, operators, and the listed functions and filters",
+    ),
     ("bad-arguments", "a function, filter or register query called with wrong arguments", None),
     ("unknown-name", "a name that does not exist where the expression is used", None),
-    ("form-in-guard", "'form' in an action's 'when', before any form is filled",
-     "to branch on the submitted form, use 'route' with a 'when' per entry"),
+    (
+        "form-in-guard",
+        "'form' in an action's 'when', before any form is filled",
+        "to branch on the submitted form, use 'route' with a 'when' per entry",
+    ),
     ("rule-limit", "an expression goes over a size limit (text, list or number)", None),
-    ("undefined", "a run-time value that is missing (never taken as false)",
-     "give the field a value, or write 'x|default(...)'"),
+    (
+        "undefined",
+        "a run-time value that is missing (never taken as false)",
+        "give the field a value, or write 'x|default(...)'",
+    ),
     ("rule-type", "a run-time value of the wrong kind for an operation", None),
-    ("rule-value", "a run-time value an operation cannot use (division by zero, a bad date)",
-     None),
+    ("rule-value", "a run-time value an operation cannot use (division by zero, a bad date)", None),
 )
 
 #: Calendars, holidays and durations; filled in by the calendar layer.
@@ -129,7 +167,11 @@ CALENDAR = _table(
 #: Semantics that need the engine's view of a procedure.
 ENGINE = _table(
     ("join-single-branch", "a join that waits for only one branch", "replace it by a plain 'to'"),
-    ("join-reentered", "a loop that comes back into a join's branches from outside them", "go back to the forking step, or to a step after the join"),
+    (
+        "join-reentered",
+        "a loop that comes back into a join's branches from outside them",
+        "go back to the forking step, or to a step after the join",
+    ),
 )
 
 CODES: MappingProxyType[str, Code] = MappingProxyType(

@@ -26,7 +26,9 @@ from estateflow.engine import CaseState, TaskState
 from estateflow.errors import NotFound
 from estateflow.store._reports import (
     ReportCase,
+    ReportSummary,
     report_cases,
+    report_durations,
     report_summaries,
     save_report_summary,
 )
@@ -176,6 +178,9 @@ class Tally:
     counts: Counter[str] = field(default_factory=Counter)
     """``complaints``, ``replied``, ``client``, ``client_ok``, ``internal``, ``internal_ok``."""
     rates: list[Decimal] = field(default_factory=list)
+    fixed: dict[str, CloseTimes] = field(default_factory=dict)
+    """Close times taken whole from a summary read without its durations: right only
+    while no other closed case of the procedure is counted (``Reports.report``)."""
 
     def add(self, row: ReportCase, bundle: Bundle, now: datetime) -> None:
         self.cases += 1
@@ -187,6 +192,8 @@ class Tally:
             return  # a state erased for privacy counts in the volumes only
         _count_sla(case, now, self.sla, self.by_deadline, _calendars(bundle, row.procedure))
         if case.closed_at is not None:
+            if row.procedure in self.fixed:
+                raise ValueError("close times taken whole cannot be added to")
             spent = Decimal((case.closed_at - case.opened_at).total_seconds()) / 3600
             self.hours[row.procedure].append(spent.quantize(Decimal("0.01"), ROUND_HALF_UP))
             calendar = _calendars(bundle, row.procedure)("")
@@ -213,6 +220,9 @@ class Tally:
             self.rates.append(Decimal(str(data["rate"])))
 
     def merge(self, other: Tally) -> None:
+        if (self.fixed or other.fixed) and self._timed() & other._timed():
+            raise ValueError("close times taken whole cannot be added to")
+        self.fixed.update(other.fixed)
         self.cases += other.cases
         self.volumes.update(other.volumes)
         for mine, theirs in ((self.sla, other.sla), (self.by_deadline, other.by_deadline)):
@@ -231,24 +241,50 @@ class Tally:
         self.counts.update(other.counts)
         self.rates.extend(other.rates)
 
-    def to_json(self) -> dict[str, Any]:
-        """Plain JSON; the many durations as strings, which read back faster than
-        tagged Decimals."""
-        return {
+    def _timed(self) -> set[str]:
+        return set(self.fixed) | {p for p, values in self.hours.items() if values}
+
+    def to_json(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Plain JSON: the figures, with the close times worked out; and apart, the
+        durations they come from (read only when more closed cases are to be added),
+        sorted, as strings, which read back faster than tagged Decimals."""
+        assert not self.fixed, "a tally without its durations is not kept"
+        close = {
+            c.procedure: [
+                c.closed,
+                *(
+                    None if v is None else str(v)
+                    for v in (
+                        c.p50_hours,
+                        c.p90_hours,
+                        c.max_hours,
+                        c.p50_business_hours,
+                        c.p90_business_hours,
+                    )
+                ),
+            ]
+            for c in self._close_times()
+        }
+        figures = {
             "cases": self.cases,
             "volumes": [[p, m, n] for (p, m), n in self.volumes.items()],
             "sla": [[*k, v] for k, v in self.sla.items()],
             "by_deadline": [[*k, v] for k, v in self.by_deadline.items()],
             "severity": dict(self.severity),
             "validity": dict(self.validity),
-            "hours": {p: [str(v) for v in vs] for p, vs in self.hours.items()},
-            "business": {p: [str(v) for v in vs] for p, vs in self.business.items()},
             "counts": dict(self.counts),
             "rates": [str(v) for v in self.rates],
+            "close": close,
         }
+        durations = {
+            name: {p: [str(v) for v in sorted(vs)] for p, vs in values.items() if vs}
+            for name, values in (("hours", self.hours), ("business", self.business))
+        }
+        return figures, durations
 
     @classmethod
-    def from_json(cls, raw: Mapping[str, Any]) -> Tally:
+    def from_json(cls, raw: Mapping[str, Any], durations: Mapping[str, Any] | None = None) -> Tally:
+        """Without ``durations``, the close times are taken whole (``fixed``)."""
         tally = cls(
             cases=raw["cases"],
             volumes=Counter({(p, m): n for p, m, n in raw["volumes"]}),
@@ -259,11 +295,43 @@ class Tally:
             counts=Counter(raw["counts"]),
             rates=[Decimal(v) for v in raw["rates"]],
         )
+        if durations is None:
+            for proc, (closed, *values) in raw["close"].items():
+                p50, p90, top, b50, b90 = (None if v is None else Decimal(v) for v in values)
+                tally.fixed[proc] = CloseTimes(
+                    procedure=proc,
+                    closed=closed,
+                    p50_hours=p50,
+                    p90_hours=p90,
+                    max_hours=top,
+                    p50_business_hours=b50,
+                    p90_business_hours=b90,
+                )
+            return tally
         for name in ("hours", "business"):
             into = getattr(tally, name)
-            for proc, values in raw[name].items():
+            for proc, values in durations[name].items():
                 into[proc] = [Decimal(v) for v in values]
         return tally
+
+    def _close_times(self) -> tuple[CloseTimes, ...]:
+        found = dict(self.fixed)
+        business = self.business
+        for proc, values in self.hours.items():
+            if not values:
+                continue
+            ordered = sorted(values)
+            spent = sorted(business[proc]) if business.get(proc) else None
+            found[proc] = CloseTimes(
+                procedure=proc,
+                closed=len(ordered),
+                p50_hours=nearest_rank(ordered, 50),
+                p90_hours=nearest_rank(ordered, 90),
+                max_hours=ordered[-1],
+                p50_business_hours=nearest_rank(spent, 50) if spent else None,
+                p90_business_hours=nearest_rank(spent, 90) if spent else None,
+            )
+        return tuple(found[p] for p in sorted(found))
 
     def report(self, bundles: Mapping[str, Bundle]) -> Report:
         counts, rates = self.counts, self.rates
@@ -323,20 +391,7 @@ class Tally:
                 ),
             ),
         )
-        business = self.business
-        close_times = tuple(
-            CloseTimes(
-                procedure=proc,
-                closed=len(values),
-                p50_hours=nearest_rank(values, 50),
-                p90_hours=nearest_rank(values, 90),
-                max_hours=max(values),
-                p50_business_hours=nearest_rank(business[proc], 50) if business.get(proc) else None,
-                p90_business_hours=nearest_rank(business[proc], 90) if business.get(proc) else None,
-            )
-            for proc, values in sorted(self.hours.items())
-            if values
-        )
+        close_times = self._close_times()
         volumes = self.volumes
         return Report(
             estates=tuple(sorted(bundles)),
@@ -717,49 +772,90 @@ class Reports:
                 kept = await report_summaries(
                     uow, estate_id, digests[estate_id], [m for m, _, _ in months]
                 )
+            # One month of one estate needs no durations while nothing closed is read
+            # beside its summary: its close times are taken whole.
+            alone = len(months) == 1 and len(bundles) == 1
             for month, start, end in months:
-                summary = kept.get(month)
-                settle = now - SUMMARY_LAG
-                if summary is None or summary.closed_before < now - SUMMARY_REBUILD:
-                    cutoff, part = settle, Tally()
-                    await self._read(
-                        part, estate_id, bundle, now, since=start, until=end, closed_before=cutoff
-                    )
-                    keep: Tally | None = part
-                else:
-                    cutoff, part = summary.closed_before, Tally.from_json(summary.data)
-                    keep = None
-                # The rest of the month: still open, or closed since the summary was made.
-                # A case that closes between the two reads is in both: the later wins.
-                rest: dict[str, ReportCase] = {}
-                for where in ({"status": "open"}, {"closed_since": cutoff}):
-                    async for row in self._cases(estate_id, since=start, until=end, **where):
-                        rest[row.id] = row
-                settled = [
-                    r
-                    for r in rest.values()
-                    if r.status == "closed" and r.closed_at is not None and r.closed_at < settle
-                ]
-                if settled and summary is not None and keep is None:
-                    # Roll the summary on: the cases closed since it was made are settled.
-                    keep = Tally.from_json(summary.data)
-                    for row in settled:
-                        keep.add(row, bundle, now)
-                if keep is not None:
-                    async with self.services.store.unit_of_work(writes=True) as uow:
-                        save_report_summary(
-                            uow,
-                            estate_id=estate_id,
-                            bundle_hash=digests[estate_id],
-                            month=month,
-                            closed_before=settle,
-                            data=keep.to_json(),
-                            at=now,
-                        )
-                tally.merge(part)
-                for row in rest.values():
-                    tally.add(row, bundle, now)
+                await self._month(
+                    tally,
+                    bundle,
+                    digests[estate_id],
+                    now,
+                    month,
+                    start,
+                    end,
+                    kept.get(month),
+                    alone,
+                )
         return tally.report(bundles)
+
+    async def _month(
+        self,
+        tally: Tally,
+        bundle: Bundle,
+        digest: str,
+        now: datetime,
+        month: str,
+        start: datetime,
+        end: datetime,
+        summary: ReportSummary | None,
+        alone: bool,
+    ) -> None:
+        """Count one month of one estate into ``tally``: its summary (made, rolled on or
+        read) and the cases still open or closed since the summary's cutoff."""
+        estate_id = bundle.estate.id
+        settle = now - SUMMARY_LAG
+        if summary is not None and summary.closed_before < now - SUMMARY_REBUILD:
+            summary = None
+        part = Tally()
+        if summary is None:
+            cutoff = settle
+            await self._read(
+                part, estate_id, bundle, now, since=start, until=end, closed_before=cutoff
+            )
+        else:
+            cutoff = summary.closed_before
+        # The rest of the month: still open, or closed since the summary was made. A case
+        # that closes between the two reads is in both: the later wins.
+        rest: dict[str, ReportCase] = {}
+        for where in ({"status": "open"}, {"closed_since": cutoff}):
+            async for row in self._cases(estate_id, since=start, until=end, **where):
+                rest[row.id] = row
+        closed = [r for r in rest.values() if r.status == "closed"]
+        keep: Tally | None = part if summary is None else None
+        if summary is not None:
+            durations = None
+            if closed or not alone:
+                async with self.services.store.unit_of_work(writes=False) as uow:
+                    durations = await report_durations(uow, estate_id, digest, month)
+                if durations is None:  # dropped since (an erasure): made again
+                    return await self._month(
+                        tally, bundle, digest, now, month, start, end, None, alone
+                    )
+            part = Tally.from_json(summary.data, durations)
+            settled = [r for r in closed if r.closed_at and r.closed_at < settle]
+            if settled:
+                # Roll the summary on: the cases closed since it was made are settled.
+                keep = Tally.from_json(summary.data, durations)
+                for row in settled:
+                    keep.add(row, bundle, now)
+        if keep is not None:
+            figures, durations_json = keep.to_json()
+            async with self.services.store.unit_of_work(writes=True) as uow:
+                save_report_summary(
+                    uow,
+                    estate_id=estate_id,
+                    bundle_hash=digest,
+                    month=month,
+                    closed_before=settle,
+                    data=figures,
+                    durations=durations_json,
+                    at=now,
+                )
+        tally.merge(part)
+        for row in rest.values():
+            tally.add(row, bundle, now)
+        return None
 
     async def _read(
         self, tally: Tally, estate_id: str, bundle: Bundle, now: datetime, **where: Any
@@ -780,7 +876,8 @@ class Reports:
                     yield row
                 if len(page) < self.page_size:
                     break
-                after = (page[-1].opened_at, page[-1].id)
+                last = page[-1]
+                after = (last.closed_at if "closed_since" in where else last.opened_at, last.id)
 
     async def book(
         self,

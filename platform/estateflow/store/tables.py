@@ -178,6 +178,9 @@ class ReportSummary(Table, tablename="report_summaries", db=_SCHEMA_ENGINE):
     """``YYYY-MM`` of the cases' opening, in the estate's time zone."""
     closed_before = Timestamptz()
     data = JSONB()
+    """The figures, with the close times worked out."""
+    durations = JSONB()
+    """The durations behind the close times: read only when more cases are added."""
     computed_at = Timestamptz()
 
 
