@@ -1,14 +1,17 @@
 """Bulk loader for the scale benchmarks: many realistic cases, written straight to the database.
 
-``python -m benchmarks._seed --cases 1000000 --db sqlite:///big.sqlite3 [--db postgresql://…]``
+``python -m benchmarks._seed --cases 1000000 [--workers 2] --sqlite big.sqlite3
+[--postgres postgresql://…/fresh_db]``
 
 Each case is made by the real engine in memory (start, acts, claims, and the deadlines a
 punctual worker would have fired on the way) and saved by the services' own
 ``_Work.save`` into a unit of work whose writes are collected instead of run. The
-collected statements (cases, events with their hash chain, tasks, outbox rows: the very
-SQL and values services would send) then go to each database in batches through
-``executemany``, many cases per transaction. So the rows are what services write, and
-``audit verify`` passes on them; the seed checks a sample of chains at the end. What
+collected statements (cases, events with their hash chain, tasks and their holders,
+outbox rows: the very SQL and values services would send) then go to the SQLite file in
+batches through ``executemany``, 1,000 cases per transaction, while ``--workers``
+processes make the next batches; ``--postgres`` then copies every table into a fresh
+PostgreSQL database with COPY. So the rows are what services write, on both databases,
+and ``audit verify`` passes on them; the seed checks a sample of chains at the end. What
 differs from real use: a case is saved once with all its events rather than once per act
 (the rows come out the same), the secondary indexes are built after the load, the
 loader's connections skip fsync (``synchronous=OFF``, ``synchronous_commit=off``), and
