@@ -70,9 +70,11 @@ TOKENS = [
     (OUTSIDER, ("read", "act")),
 ]
 #: Tables whose rows a request may leave changed without acting: who is signed in,
-#: sign-in throttling, the log of who looked at what, the worker's heartbeat.
+#: sign-in throttling, the log of who looked at what, the worker's heartbeat, the
+#: monthly report summaries (a cache of what the cases already say).
 BOOKKEEPING = {
     "sessions",
+    "report_summaries",
     "login_throttle",
     "access_log",
     "worker_heartbeats",
