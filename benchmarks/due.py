@@ -97,7 +97,8 @@ async def _check(url: str, cases: int) -> None:
     )
     per_kind = Counter(kind for _, kind, _ in counts)
     if set(counts.values()) != {1} or per_kind != dict.fromkeys(FIRINGS, cases):
-        raise RuntimeError(f"not each fired once: {per_kind}, repeats {max(counts.values())}")
+        repeats = max(counts.values(), default=0)
+        raise RuntimeError(f"not each fired once: {dict(per_kind)}, most repeats {repeats}")
     if unsent or total != 2 * cases:
         raise RuntimeError(f"notifications: {total} queued, {unsent} unsent")
     problems, _ = await _seed._check(url)

@@ -252,3 +252,25 @@ def test_business_deadline_needs_a_calendar(tmp_path):
         "procedures/complaint.yaml", 10, 10,
     )
     assert "'office'" in missing.message
+
+
+def test_bundle_of_an_estate_far_from_its_library_lays_out_again(tmp_path):
+    """The library lies outside the estate's grandparent (as the built-in library does
+    for an estate in a temporary folder): the bundle's names are still relative, and
+    the stored bundle compiles again (it named an absolute path, which storage refuses)."""
+    from estateflow.definitions import load_bundle
+    from estateflow.services import compile_sources
+
+    root = library(tmp_path / "lib")
+    estate = write(
+        tmp_path / "deep" / "er" / "sunny",
+        {"estate.yaml": ESTATE.replace("library: ..", f"library: {root}")},
+    )
+    bundle = load_bundle(estate)
+    assert sorted(bundle.sources) == [
+        "deep/er/sunny/estate.yaml",
+        "lib/forms/intake.yaml",
+        "lib/procedures/complaint.yaml",
+    ]
+    again = compile_sources(bundle.estate.path, bundle.sources)
+    assert sorted(again.procedures) == ["complaint"]

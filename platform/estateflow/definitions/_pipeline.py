@@ -513,7 +513,7 @@ def load_bundle(estate_dir: str | Path) -> Bundle:
     estate_file = next((path / n for n in ESTATE_FILES if (path / n).exists()), path)
     root = path.parent.parent if path.is_dir() else path.parent
     result = check_paths([estate_file], cwd=root)
-    if not result.errors and any(p.startswith("..") for p in result.texts):
+    if not result.errors and any(Path(p).is_absolute() for p in result.texts):
         root = Path(os.path.commonpath([(root / p).resolve() for p in result.texts]))
         result = check_paths([estate_file], cwd=root)
     if result.errors:
