@@ -7,7 +7,11 @@ from datetime import timedelta
 import pytest
 
 from estateflow.services import _ops as ops
+from estateflow.services import send_notifications
 from estateflow.worker import run_worker
+from tests.ops.conftest import who
+from tests.services.test_services import INTAKE
+from tests.worker._helpers import Recorder
 
 pytestmark = pytest.mark.anyio
 
@@ -33,12 +37,36 @@ async def test_doctor_checks_everything_and_flags_a_stalled_worker(services, clo
         "database",
         "migrations",
         "worker",
+        "notifications",
         "holidays sunshine",
         f"disk {tmp_path}",
     }
     assert all(c.ok for c in checks.values()), checks
     clock.advance(hours=1)
     assert not {c.name: c for c in await ops.doctor(services)}["worker"].ok
+
+
+async def test_doctor_flags_notifications_that_keep_failing(services, clock):
+    await services.start_case("sunshine", "complaint", INTAKE, actor=who("wychan"))
+    clock.advance(minutes=11)
+    await services.fire_due()
+    sender = Recorder(fail={n["key"] for n in await _queued(services)}, always=True)
+    for _ in range(ops.FAILING_AFTER - 1):
+        await send_notifications(services, sender)
+        clock.advance(hours=1)
+    assert {c.name: c for c in await ops.doctor(services)}["notifications"].ok
+    await send_notifications(services, sender)
+    check = {c.name: c for c in await ops.doctor(services)}["notifications"]
+    assert not check.ok
+    assert check.detail == (
+        f"2 not sent after {ops.FAILING_AFTER} tries or more; "
+        "last error: ConnectionError: mail server said no"
+    )
+
+
+async def _queued(services):
+    async with services.store.unit_of_work(writes=False) as uow:
+        return await uow.pending_notifications(services.clock())
 
 
 async def test_doctor_reports_missing_holiday_data_for_the_coming_year(services, monkeypatch):

@@ -98,7 +98,7 @@ async def test_version_2_fills_task_holders_so_inboxes_stay_as_they_were(db_url,
         await open_store(db_url)
     db = await open_database(db_url)
     try:
-        assert await upgrade(db) == [2]
+        assert await upgrade(db) == [2, 3]
     finally:
         await db.close()
     store = await open_store(db_url)
@@ -113,3 +113,39 @@ async def _inbox(services, username):
     return [
         (t.case_number, t.task_id) for t in await services.inbox("sunshine", actor=who(username))
     ]
+
+
+async def test_version_3_lets_queued_notifications_wait_after_a_failure(db_url, clock):
+    """A version 2 outbox (no ``next_attempt_at``, ``last_error``) gets both columns;
+    what was queued stays queued, and is due at once."""
+    store = await open_store(db_url)
+    services = Services(store, clock=clock)
+    try:
+        await seed(services)
+        await services.start_case("sunshine", "complaint", INTAKE, actor=who("wychan"))
+        clock.advance(minutes=11)
+        assert await services.fire_due() == 2
+        async with store.unit_of_work(writes=True) as uow:  # back to version 2
+            uow.tx.defer('ALTER TABLE "outbox" DROP COLUMN "next_attempt_at"')
+            uow.tx.defer('ALTER TABLE "outbox" DROP COLUMN "last_error"')
+            uow.tx.defer('DELETE FROM "schema_version"')
+            uow.tx.defer(
+                'INSERT INTO "schema_version" ("version", "applied_at") VALUES (2, $1)', _now()
+            )
+    finally:
+        await store.close()
+
+    with pytest.raises(StoreError, match=r"schema version 2, older"):
+        await open_store(db_url)
+    db = await open_database(db_url)
+    try:
+        assert await upgrade(db) == [3]
+    finally:
+        await db.close()
+    store = await open_store(db_url)
+    try:
+        async with store.unit_of_work(writes=False) as uow:
+            queued = await uow.pending_notifications(clock())
+        assert len(queued) == 2
+    finally:
+        await store.close()

@@ -159,7 +159,7 @@ async def test_deadlines_fire_once_through_the_outbox(services, clock):
     events = await services.case_events("sunshine", case_id)
     assert [e.type for e in events].count("DeadlineMissed") == 1
     async with services.store.unit_of_work(writes=False) as uow:
-        pending = await uow.pending_notifications()
+        pending = await uow.pending_notifications(clock())
     roles = sorted(row["payload"]["role"] for row in pending)
     assert roles == ["cs_supervisor", "front_desk"]
 

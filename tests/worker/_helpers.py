@@ -50,16 +50,19 @@ async def outbox(services: Services) -> tuple[int, int]:
 
 
 class Recorder:
-    """A sender that keeps what it was given; ``fail`` keys raise once each."""
+    """A sender that keeps what it was given; ``fail`` keys raise once each (every
+    time with ``always``)."""
 
-    def __init__(self, fail: set[str] | None = None) -> None:
+    def __init__(self, fail: set[str] | None = None, *, always: bool = False) -> None:
         self.sent: list[Notification] = []
         self.fail = set(fail or ())
+        self.always = always
         self.arrived = asyncio.Event()
 
     async def send(self, notification: Notification) -> None:
         if notification.key in self.fail:
-            self.fail.discard(notification.key)
+            if not self.always:
+                self.fail.discard(notification.key)
             raise ConnectionError("mail server said no")
         self.sent.append(notification)
         self.arrived.set()

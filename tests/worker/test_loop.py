@@ -38,20 +38,72 @@ async def test_nothing_due_means_one_idle_round(services):
     assert (stats.rounds, stats.fired, stats.sent) == (1, 0, 0)
 
 
-async def test_a_failed_send_stays_queued_and_goes_out_next_round(services, clock):
+async def _pending_keys(services) -> list[str]:
+    async with services.store.unit_of_work(writes=False) as uow:
+        return [row["key"] for row in await uow.pending_notifications(services.clock())]
+
+
+async def test_a_failed_send_waits_a_minute_then_goes_out(services, clock):
     await start_complaints(services, 1)
     clock.advance(minutes=11)
     await fire_due_round(services)
-    async with services.store.unit_of_work(writes=False) as uow:
-        keys = [row["key"] for row in await uow.pending_notifications()]
+    keys = await _pending_keys(services)
     sender = Recorder(fail={keys[0]})
     first = await send_notifications(services, sender)
     assert (first.sent, first.failed) == (1, 1)
     assert await outbox(services) == (2, 1)
+    soon = await send_notifications(services, sender)  # not tried again at once
+    assert (soon.sent, soon.failed) == (0, 0)
+    clock.advance(seconds=59)
+    assert (await send_notifications(services, sender)).sent == 0
+    clock.advance(seconds=1)
     second = await send_notifications(services, sender)
     assert (second.sent, second.failed) == (1, 0)
     assert sorted(n.key for n in sender.sent) == sorted(keys)
     assert await outbox(services) == (2, 0)
+
+
+async def test_notifications_that_keep_failing_do_not_hold_up_the_queue(services, clock):
+    """The first batch's worth fail every time; the ones queued after them still go
+    out, and the failing ones are tried again ever more rarely (1, 2, 4… minutes, at
+    most hourly), their attempts and last error kept."""
+    await start_complaints(services, 3)
+    clock.advance(minutes=11)
+    await fire_due_round(services)
+    keys = await _pending_keys(services)
+    assert len(keys) == 6
+    broken = set(keys[:2])
+    sender = Recorder(fail=broken, always=True)
+    first = await send_notifications(services, sender, limit=2)
+    assert (first.sent, first.failed) == (0, 2)
+    rounds = [await send_notifications(services, sender, limit=2) for _ in range(3)]
+    assert [(r.sent, r.failed) for r in rounds] == [(2, 0), (2, 0), (0, 0)]
+    assert {n.key for n in sender.sent} == set(keys) - broken
+    tried = []
+    for minutes in (1, 2, 4, 8, 16, 32, 60, 60):
+        clock.advance(minutes=minutes - 1)
+        assert (await send_notifications(services, sender)).failed == 0, minutes
+        clock.advance(minutes=1)
+        tried.append((await send_notifications(services, sender)).failed)
+    assert tried == [2] * 8
+    async with services.store.unit_of_work(writes=False) as uow:
+        rows = await uow.tx.fetch(
+            'SELECT "attempts", "last_error" FROM "outbox" WHERE "sent_at" IS NULL'
+        )
+        assert await uow.failing_notifications(3) == (2, "ConnectionError: mail server said no")
+    assert [(r["attempts"], r["last_error"]) for r in rows] == [
+        (9, "ConnectionError: mail server said no")
+    ] * 2
+
+
+def test_retry_delays_double_up_to_an_hour():
+    from datetime import timedelta
+
+    from estateflow.services._worker_support import retry_delay
+
+    assert [retry_delay(n) for n in (1, 2, 3, 6, 7, 8, 1000)] == [
+        timedelta(minutes=m) for m in (1, 2, 4, 32, 60, 60, 60)
+    ]
 
 
 class FlakyStore:

@@ -92,7 +92,7 @@ async def _worker_check(services: Services, stale: timedelta) -> Check:
 async def doctor(
     services: Services, *, paths: Iterable[Path] = (), stale: timedelta = HEARTBEAT_STALE
 ) -> list[Check]:
-    """Every check: database, migrations, worker, holiday data, disk space."""
+    """Every check: database, migrations, worker, notifications, holiday data, disk."""
     checks = [await _database_check(services)]
     if not checks[0].ok:
         return checks
@@ -108,10 +108,28 @@ async def doctor(
     except EstateFlowError as exc:
         checks.append(Check(name="migrations", ok=False, detail=str(exc)))
     checks.append(await _worker_check(services, stale))
+    checks.append(await _notifications_check(services))
     checks.extend(await _holiday_checks(services))
     for path in paths:
         checks.append(_disk_check(path))
     return checks
+
+
+#: A notification that failed this many sends (about a quarter of an hour of retries)
+#: makes the doctor say so: the mail server or an address needs a look.
+FAILING_AFTER = 5
+
+
+async def _notifications_check(services: Services) -> Check:
+    async with services.store.unit_of_work(writes=False) as uow:
+        failing, error = await uow.failing_notifications(FAILING_AFTER)
+    if failing:
+        return Check(
+            name="notifications",
+            ok=False,
+            detail=f"{failing} not sent after {FAILING_AFTER} tries or more; last error: {error}",
+        )
+    return Check(name="notifications", ok=True, detail="none failing")
 
 
 async def _holiday_checks(services: Services) -> list[Check]:

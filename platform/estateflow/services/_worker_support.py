@@ -20,7 +20,7 @@ import logging
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from estateflow import engine
@@ -138,36 +138,56 @@ class SendRound:
     failed: int
 
 
+#: The wait after a notification's first failed send; it doubles with each failure
+#: up to :data:`RETRY_LONGEST`, so a mail server that is down for a day is tried hourly
+#: and a notification that keeps failing never holds up the rest of the queue.
+RETRY_FIRST = timedelta(minutes=1)
+RETRY_LONGEST = timedelta(hours=1)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """The wait after the ``attempts``-th failed send (1 for the first)."""
+    return min(RETRY_FIRST * 2 ** min(max(attempts - 1, 0), 16), RETRY_LONGEST)
+
+
 async def send_notifications(services: Services, sender: Sender, *, limit: int = 100) -> SendRound:
-    """Send up to ``limit`` queued notifications, at least once each.
+    """Send up to ``limit`` queued notifications that are due for a try, at least once
+    each; a failed one waits :func:`retry_delay` before its next try.
 
     PostgreSQL: claim, send and mark in one unit of work, the rows locked with ``SKIP
     LOCKED`` so that several workers share the queue. SQLite: read, send, then mark in a
     short write, so a slow mail server never holds the one writer that every act needs.
     """
     now = services.clock()
-    sent: list[str] = []
-    failed = 0
     if services.store.kind == "postgres":
         async with services.store.unit_of_work(writes=True) as uow:
-            rows = await uow.pending_notifications(limit, lock=True)
+            rows = await uow.pending_notifications(now, limit, lock=True)
             sent, failed = await _deliver(sender, rows)
-            for key in sent:
-                uow.mark_sent(key, now)
+            _mark(uow, sent, failed, now)
     else:
         async with services.store.unit_of_work(writes=False) as uow:
-            rows = await uow.pending_notifications(limit)
+            rows = await uow.pending_notifications(now, limit)
         sent, failed = await _deliver(sender, rows)
-        if sent:
+        if sent or failed:
             async with services.store.unit_of_work(writes=True) as uow:
-                for key in sent:
-                    uow.mark_sent(key, now)
-    return SendRound(sent=len(sent), failed=failed)
+                _mark(uow, sent, failed, now)
+    return SendRound(sent=len(sent), failed=len(failed))
 
 
-async def _deliver(sender: Sender, rows: list[Mapping[str, Any]]) -> tuple[list[str], int]:
+def _mark(
+    uow: UnitOfWork, sent: list[str], failed: list[tuple[Notification, str]], now: datetime
+) -> None:
+    for key in sent:
+        uow.mark_sent(key, now)
+    for note, error in failed:
+        uow.mark_failed(note.key, retry_at=now + retry_delay(note.attempts + 1), error=error)
+
+
+async def _deliver(
+    sender: Sender, rows: list[Mapping[str, Any]]
+) -> tuple[list[str], list[tuple[Notification, str]]]:
     sent: list[str] = []
-    failed = 0
+    failed: list[tuple[Notification, str]] = []
     for row in rows:
         note = Notification(
             key=row["key"],
@@ -179,9 +199,14 @@ async def _deliver(sender: Sender, rows: list[Mapping[str, Any]]) -> tuple[list[
         )
         try:
             await sender.send(note)
-        except Exception:  # a sender's failure is one notification's, not the batch's
-            log.warning("sending notification %s failed; it stays queued", note.key, exc_info=True)
-            failed += 1
+        except Exception as exc:  # a sender's failure is one notification's, not the batch's
+            log.warning(
+                "sending notification %s failed (try %d); it stays queued",
+                note.key,
+                note.attempts + 1,
+                exc_info=True,
+            )
+            failed.append((note, f"{type(exc).__name__}: {exc}"))
             continue
         sent.append(note.key)
     return sent, failed

@@ -48,6 +48,9 @@ class Row(dict):
 
 
 class Tx(Protocol):
+    kind: str
+    """``"sqlite"`` or ``"postgres"``, for the few statements that differ."""
+
     async def fetch(self, sql: str, *args: Any) -> list[Row]: ...
     async def fetchrow(self, sql: str, *args: Any) -> Row | None: ...
     async def fetchval(self, sql: str, *args: Any) -> Any: ...
@@ -107,6 +110,8 @@ def _wrap_sqlite(exc: sqlite3.Error) -> StoreError:
 
 
 class _SqliteTx:
+    kind = "sqlite"
+
     def __init__(self, db: SqliteDatabase, write: bool) -> None:
         self.db = db
         self.write = write
@@ -258,6 +263,8 @@ class SqliteDatabase:
 
 # -- PostgreSQL ---------------------------------------------------------------------------
 class _PgTx:
+    kind = "postgres"
+
     def __init__(self, conn: Any) -> None:
         self.conn = conn
         self.deferred: list[tuple[str, tuple[Any, ...], int | None, str]] = []

@@ -15,7 +15,7 @@ from piccolo.engine.postgres import PostgresEngine
 from estateflow.store import tables as t
 from estateflow.store._db import StoreError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _EXTRA = (
     'CREATE UNIQUE INDEX IF NOT EXISTS events_case_seq ON "events" ("case_id", "seq")',

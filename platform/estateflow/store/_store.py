@@ -480,13 +480,17 @@ class UnitOfWork:
             at,
         )
 
-    async def pending_notifications(self, limit: int = 100, *, lock: bool = False) -> list[Row]:
-        """Unsent notifications, oldest first; ``lock`` (in a write transaction) keeps
-        other senders off them on PostgreSQL."""
+    async def pending_notifications(
+        self, now: datetime, limit: int = 100, *, lock: bool = False
+    ) -> list[Row]:
+        """Unsent notifications due for a try at ``now``, oldest first; ``lock`` (in a
+        write transaction) keeps other senders off them on PostgreSQL."""
         lock_sql = " FOR UPDATE SKIP LOCKED" if lock and self.kind == "postgres" else ""
         rows = await self.tx.fetch(
             'SELECT "key", "estate_id", "case_id", "kind", "payload", "attempts" FROM "outbox" '
-            f'WHERE "sent_at" IS NULL ORDER BY "created_at" LIMIT $1{lock_sql}',
+            'WHERE "sent_at" IS NULL AND ("next_attempt_at" IS NULL OR "next_attempt_at" <= $1) '
+            f'ORDER BY "created_at" LIMIT $2{lock_sql}',
+            now,
             limit,
         )
         for row in rows:
@@ -495,10 +499,37 @@ class UnitOfWork:
 
     def mark_sent(self, key: str, at: datetime) -> None:
         self.tx.defer(
-            'UPDATE "outbox" SET "sent_at" = $1, "attempts" = "attempts" + 1 WHERE "key" = $2',
+            'UPDATE "outbox" SET "sent_at" = $1, "attempts" = "attempts" + 1, '
+            '"next_attempt_at" = NULL WHERE "key" = $2',
             at,
             key,
         )
+
+    def mark_failed(self, key: str, *, retry_at: datetime, error: str) -> None:
+        """One more failed try: leave the notification queued until ``retry_at``."""
+        self.tx.defer(
+            'UPDATE "outbox" SET "attempts" = "attempts" + 1, "next_attempt_at" = $1, '
+            '"last_error" = $2 WHERE "key" = $3',
+            retry_at,
+            error[:2000],
+            key,
+        )
+
+    async def failing_notifications(self, at_least: int) -> tuple[int, str | None]:
+        """How many unsent notifications have failed ``at_least`` times, and the last
+        error of the one that failed most."""
+        row = await self.tx.fetchrow(
+            'SELECT count(*) AS "n", max("attempts") AS "most" FROM "outbox" '
+            'WHERE "sent_at" IS NULL AND "attempts" >= $1',
+            at_least,
+        )
+        if not row or not row["n"]:
+            return 0, None
+        error = await self.tx.fetchval(
+            'SELECT "last_error" FROM "outbox" WHERE "sent_at" IS NULL AND "attempts" = $1 LIMIT 1',
+            row["most"],
+        )
+        return int(row["n"]), error
 
     # -- estates, bundles, publishing ------------------------------------------------
     def ensure_estate(self, estate_id: str, name: str, at: datetime) -> None:

@@ -54,8 +54,27 @@ async def _fill_task_holders(tx: Tx) -> None:
             )
 
 
+async def _outbox_retries(tx: Tx) -> None:
+    """Version 3: a failed send waits before its next try (``outbox.next_attempt_at``,
+    ``outbox.last_error``), so notifications that keep failing do not hold up the
+    queue. Columns already there (a database put back by hand) are left alone."""
+    if tx.kind == "postgres":
+        found = {
+            r["column_name"]
+            for r in await tx.fetch(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = 'outbox'"
+            )
+        }
+    else:
+        found = {r["name"] for r in await tx.fetch("SELECT name FROM pragma_table_info('outbox')")}
+    for column, kind in (("next_attempt_at", "TIMESTAMPTZ"), ("last_error", "TEXT")):
+        if column not in found:
+            await tx.execute(f'ALTER TABLE "outbox" ADD COLUMN "{column}" {kind} DEFAULT null')
+
+
 #: Version 1 is the first released schema.
-MIGRATIONS: tuple[Step, ...] = (_fill_task_holders,)
+MIGRATIONS: tuple[Step, ...] = (_fill_task_holders, _outbox_retries)
 
 
 def pending(found: int | None, steps: Sequence[Step] = MIGRATIONS) -> list[tuple[int, Step]]:

@@ -154,7 +154,9 @@ class RegisterRow(Table, tablename="register_rows", db=_SCHEMA_ENGINE):
 
 
 class Outbox(Table, tablename="outbox", db=_SCHEMA_ENGINE):
-    """Notifications to send, at least once; ``key`` makes sending idempotent."""
+    """Notifications to send, at least once; ``key`` makes sending idempotent. A failed
+    send counts in ``attempts`` and waits until ``next_attempt_at``, so notifications
+    that keep failing do not hold up the others."""
 
     key = Varchar(length=200, primary_key=True)
     estate_id = Varchar(length=64)
@@ -164,6 +166,9 @@ class Outbox(Table, tablename="outbox", db=_SCHEMA_ENGINE):
     created_at = Timestamptz()
     sent_at = Timestamptz(null=True, default=None)
     attempts = Integer(default=0)
+    next_attempt_at = Timestamptz(null=True, default=None)
+    """After a failed send: not tried again before this (null: at once)."""
+    last_error = Text(null=True, default=None)
 
 
 class ReportSummary(Table, tablename="report_summaries", db=_SCHEMA_ENGINE):
